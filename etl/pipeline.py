@@ -1,0 +1,382 @@
+"""The only functions DAG tasks and the CLI call: ingest -> check -> build -> check -> publish.
+
+Every run works in its own folder `<warehouse>/runs/<run_id>/` (raw Parquet, quarantine, build
+database, validation results, marts). Only a run whose every gate passed is published, by
+atomically re-pointing `<warehouse>/current` at it (write-audit-publish).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from etl import sql_runner
+from etl.contract import CONTRACT_VERSION, MARTS
+from etl.errors import EtlError, QualityGateError, ReconciliationError
+from etl.ingest.common import RawDataset, SourceFile
+from etl.ingest.registry import SOURCES
+from etl.lock import warehouse_lock
+from etl.parquet_io import switch_symlink, write_parquet_atomic
+from etl.settings import Settings
+
+log = logging.getLogger(__name__)
+GATES = ("raw", "staging", "intermediate", "marts")
+
+
+# ---------------------------------------------------------------- run folder and manifest
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+
+
+def manifest_path(settings: Settings, run_id: str) -> Path:
+    return settings.run_dir(run_id) / "manifest.json"
+
+
+def read_manifest(settings: Settings, run_id: str) -> dict[str, Any]:
+    path = manifest_path(settings, run_id)
+    if not path.exists():
+        raise EtlError(f"run {run_id} not found under {settings.runs_dir}")
+    return json.loads(path.read_text())
+
+
+def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def _update_manifest(settings: Settings, run_id: str, **changes: Any) -> dict[str, Any]:
+    manifest = read_manifest(settings, run_id)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(manifest.get(key), dict):
+            manifest[key].update(value)
+        else:
+            manifest[key] = value
+    _write_json_atomic(manifest_path(settings, run_id), manifest)
+    return manifest
+
+
+def _code_version(settings: Settings) -> str:
+    head = settings.sql_dir.parent / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            return (head.parent / ref[5:]).read_text().strip()[:12]
+        return ref[:12]
+    except OSError:
+        return "unknown"
+
+
+def start_run(settings: Settings) -> str:
+    """Create a run folder and its manifest; return the run id."""
+    with warehouse_lock(settings.lock_path, "start_run"):
+        run_id = new_run_id()
+        run_dir = settings.run_dir(run_id)
+        run_dir.mkdir(parents=True)
+        _write_json_atomic(manifest_path(settings, run_id), {
+            "run_id": run_id, "status": "running", "started_at": datetime.now(UTC).isoformat(),
+            "code_version": _code_version(settings), "contract_version": CONTRACT_VERSION,
+            "inputs": {}, "datasets": {}, "checks": {}, "timings_s": {}, "models": {},
+        })
+        return run_id
+
+
+# ---------------------------------------------------------------- ingest
+
+@dataclass
+class DatasetCount:
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_quarantined_tolerated: int = 0
+    sources: list[str] = field(default_factory=list)
+
+
+def _merge(datasets: list[RawDataset]) -> dict[str, list[RawDataset]]:
+    by_name: dict[str, list[RawDataset]] = defaultdict(list)
+    for ds in datasets:
+        by_name[ds.name].append(ds)
+    return by_name
+
+
+def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
+    """Read every landing source into raw Parquet + quarantine Parquet in the run folder."""
+    import pyarrow as pa
+
+    started = time.monotonic()
+    run_dir = settings.run_dir(run_id)
+    loaded_at = datetime.fromisoformat(read_manifest(settings, run_id)["started_at"])
+    with warehouse_lock(settings.lock_path, f"ingest {run_id}"):
+        produced: list[RawDataset] = []
+        inputs = {}
+        for source in SOURCES:
+            src = SourceFile.open(settings.landing_dir / source.relative_path, settings.landing_dir)
+            inputs[src.display_name] = {"sha256": src.sha256, "source_id": source.source_id,
+                                        "bytes": src.path.stat().st_size}
+            produced.extend(source.loader(src, loaded_at))
+
+        counts: dict[str, dict[str, int]] = {}
+        blocking: list[dict[str, Any]] = []
+        for name, parts in sorted(_merge(produced).items()):
+            for part in parts:
+                part.check_reconciled()
+            table = pa.concat_tables([p.to_arrow() for p in parts])
+            quarantine = pa.concat_tables([p.quarantine_arrow() for p in parts])
+            write_parquet_atomic(table, run_dir / "raw" / name / "part-0.parquet")
+            write_parquet_atomic(quarantine, run_dir / "quarantine" / f"{name}.parquet")
+            tolerated = sum(len(p.quarantine) - len(p.blocking_quarantine) for p in parts)
+            counts[name] = {
+                "rows_read": sum(p.rows_read for p in parts),
+                "rows_loaded": table.num_rows,
+                "rows_quarantined": quarantine.num_rows,
+                "rows_quarantined_tolerated": tolerated,
+            }
+            if counts[name]["rows_read"] != table.num_rows + quarantine.num_rows:
+                raise ReconciliationError(f"dataset {name}: rows read != loaded + quarantined")
+            for p in parts:
+                blocking.extend(p.blocking_quarantine)
+        _update_manifest(settings, run_id, inputs=inputs, datasets=counts,
+                         timings_s={"ingest": round(time.monotonic() - started, 2)})
+        if blocking:
+            first = blocking[0]
+            raise ReconciliationError(
+                f"{len(blocking)} row(s) quarantined that the run does not tolerate "
+                f"(a tariff line left out changes the answer): first is file "
+                f"{first['source_file']}, sheet {first['source_sheet']!r}, row {first['source_row']}"
+                f", column {first['field']!r}: {first['reason']} (value {first['value']!r}); "
+                f"see {run_dir / 'quarantine'}"
+            )
+        return counts
+
+
+# ---------------------------------------------------------------- build
+
+def _connect(settings: Settings, run_id: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    run_dir = settings.run_dir(run_id)
+    con = duckdb.connect(str(run_dir / "build.duckdb"), read_only=read_only)
+    con.execute(f"set threads = {int(settings.duckdb_threads)}")
+    con.execute("set memory_limit = ?", [settings.duckdb_memory_limit])
+    con.execute("set temp_directory = ?", [str(run_dir / "tmp")])
+    con.execute("set preserve_insertion_order = false")
+    sql_runner.set_variables(con, {
+        "raw_root": str(run_dir / "raw"),
+        "reference_root": str(settings.reference_dir),
+    })
+    return con
+
+
+def build_layer(settings: Settings, run_id: str, layer: str) -> list[str]:
+    """Build every model of one SQL layer into the run's DuckDB database."""
+    started = time.monotonic()
+    with warehouse_lock(settings.lock_path, f"build {layer} {run_id}"):
+        con = _connect(settings, run_id)
+        try:
+            built = sql_runner.build_layer(con, settings.sql_dir, layer)
+            rows = {rel: con.execute(f"select count(*) from {rel}").fetchall()[0][0]
+                    for rel in built}
+        finally:
+            con.close()
+        _update_manifest(settings, run_id, models=rows,
+                         timings_s={f"build_{layer}": round(time.monotonic() - started, 2)})
+        return built
+
+
+# ---------------------------------------------------------------- quality gates
+
+def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
+    """Run the layer's GX suites and SQL assertions; raise QualityGateError on a critical failure."""
+    from expectations import SUITES
+
+    from etl.quality import GateReport, run_sql_test, validate_relation
+
+    started = time.monotonic()
+    report = GateReport(layer)
+    with warehouse_lock(settings.lock_path, f"check {layer} {run_id}"):
+        con = _connect(settings, run_id)
+        try:
+            for builder in SUITES[layer]:
+                suite = builder()
+                name = suite.name.split(".", 1)[1]
+                if layer == "raw":
+                    path = settings.run_dir(run_id) / "raw" / name / "*.parquet"
+                    relation = f"read_parquet('{_sql_literal(str(path))}')"
+                else:
+                    relation = f"{layer}.{name}"
+                report.results.extend(validate_relation(con, relation, suite))
+            if layer != "raw":
+                models = sql_runner.discover_models(settings.sql_dir)
+                for test in sql_runner.tests_for_layer(
+                        sql_runner.discover_tests(settings.sql_dir, models), layer):
+                    report.results.append(run_sql_test(con, test.name, test.sql, test.description))
+        finally:
+            con.close()
+        out = settings.run_dir(run_id) / "quality" / f"{layer}.json"
+        out.parent.mkdir(exist_ok=True)
+        _write_json_atomic(out, report.to_dict())
+        summary = {"passed": report.passed, "failed_critical": len(report.failed_critical),
+                   "warnings": [r.line() for r in report.warnings]}
+        _update_manifest(settings, run_id, checks={layer: summary},
+                         timings_s={f"check_{layer}": round(time.monotonic() - started, 2)})
+    report.raise_if_failed()
+    return summary
+
+
+def _sql_literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+# ---------------------------------------------------------------- publish
+
+def publish(settings: Settings, run_id: str) -> Path:
+    """Export the marts of a fully validated run and switch `current` to it atomically."""
+    started = time.monotonic()
+    with warehouse_lock(settings.lock_path, f"publish {run_id}"):
+        manifest = read_manifest(settings, run_id)
+        missing = [g for g in GATES if manifest["checks"].get(g, {}).get("failed_critical") != 0]
+        if missing:
+            raise QualityGateError(f"run {run_id} cannot be published: gate(s) {missing} have "
+                                   "not passed")
+        run_dir = settings.run_dir(run_id)
+        con = _connect(settings, run_id)
+        try:
+            exported = {}
+            for name, spec in MARTS.items():
+                target = run_dir / "marts" / name / "part-0.parquet"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".part-0.{uuid.uuid4().hex}.tmp")
+                order = ", ".join(spec.key)
+                con.execute(f"copy (select * from marts.{name} order by {order}) to "
+                            f"'{_sql_literal(str(tmp))}' (format parquet, compression zstd)")
+                os.replace(tmp, target)
+                written = con.execute(
+                    f"select count(*) from read_parquet('{_sql_literal(str(target))}')"
+                ).fetchall()[0][0]
+                expected = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+                if written != expected:
+                    raise ReconciliationError(f"mart {name}: wrote {written} rows, built {expected}")
+                exported[name] = written
+        finally:
+            con.close()
+        (run_dir / "build.duckdb").unlink(missing_ok=True)
+        shutil.rmtree(run_dir / "tmp", ignore_errors=True)
+        _update_manifest(settings, run_id, status="published", marts=exported,
+                         published_at=datetime.now(UTC).isoformat(),
+                         timings_s={"publish": round(time.monotonic() - started, 2)})
+        switch_symlink(settings.current_dir, run_dir)
+        write_duckdb_views(settings)
+        prune_runs(settings)
+        return run_dir
+
+
+def write_duckdb_views(settings: Settings) -> Path:
+    """(Re)write `<warehouse>/tariffs.duckdb`: one view per mart over `current/marts/<model>/`."""
+    tmp = settings.duckdb_path.with_name(f".{settings.duckdb_path.name}.{uuid.uuid4().hex}.tmp")
+    con = duckdb.connect(str(tmp))
+    try:
+        for name, spec in MARTS.items():
+            pattern = settings.current_dir / "marts" / name / "*.parquet"
+            con.execute(f"create view main.{name} as select * from "
+                        f"read_parquet('{_sql_literal(str(pattern))}')")
+            con.execute(f"comment on view main.{name} is '{_sql_literal(spec.grain)}'")
+    finally:
+        con.close()
+    os.replace(tmp, settings.duckdb_path)
+    return settings.duckdb_path
+
+
+def list_runs(settings: Settings) -> list[dict[str, Any]]:
+    runs = []
+    current = current_run_id(settings)
+    for path in sorted(settings.runs_dir.glob("*/manifest.json"), reverse=True):
+        manifest = json.loads(path.read_text())
+        manifest["is_current"] = manifest["run_id"] == current
+        runs.append(manifest)
+    return runs
+
+
+def current_run_id(settings: Settings) -> str | None:
+    if not settings.current_dir.is_symlink():
+        return None
+    return Path(os.readlink(settings.current_dir)).name
+
+
+def prune_runs(settings: Settings) -> list[str]:
+    """Keep the newest `keep_runs` run folders and the current one; delete the rest."""
+    current = current_run_id(settings)
+    runs = sorted((p for p in settings.runs_dir.iterdir() if p.is_dir()), reverse=True)
+    removed = []
+    for path in runs[settings.keep_runs:]:
+        if path.name != current:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+# ---------------------------------------------------------------- whole run
+
+@dataclass
+class RunSummary:
+    run_id: str
+    datasets: dict[str, dict[str, int]]
+    checks: dict[str, Any]
+    headline: list[dict[str, Any]]
+    published_to: Path | None
+
+
+def headline(settings: Settings, run_id: str) -> list[dict[str, Any]]:
+    """Covered value and share of the 2017 base on each measure date, from the exported marts."""
+    path = settings.run_dir(run_id) / "marts" / "fct_retaliation_coverage" / "*.parquet"
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"select as_of_date, sum(covered_value_usd), sum(total_value_usd) "
+            f"from read_parquet('{_sql_literal(str(path))}') group by as_of_date order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"as_of_date": d, "covered_value_usd": c, "total_value_usd": t,
+             "coverage_share": c / t if t else None} for d, c, t in rows]
+
+
+def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
+    """The whole pipeline, end to end, under one warehouse lock."""
+    def step(label: str) -> None:
+        if on_step:
+            on_step(label)
+        log.info("step: %s", label)
+
+    with warehouse_lock(settings.lock_path, "tariff-etl run"):
+        run_id = start_run(settings)
+        try:
+            step("ingest landing files")
+            counts = ingest(settings, run_id)
+            step("check raw")
+            check_layer(settings, run_id, "raw")
+            for layer in sql_runner.LAYERS:
+                step(f"build {layer}")
+                build_layer(settings, run_id, layer)
+                step(f"check {layer}")
+                check_layer(settings, run_id, layer)
+            step("publish")
+            published = publish(settings, run_id)
+        except BaseException as exc:
+            _update_manifest(settings, run_id, status="failed", error=str(exc).splitlines()[0]
+                             if str(exc) else type(exc).__name__,
+                             finished_at=datetime.now(UTC).isoformat())
+            raise
+        manifest = read_manifest(settings, run_id)
+        return RunSummary(run_id, counts, manifest["checks"], headline(settings, run_id), published)

@@ -1,0 +1,66 @@
+"""One settings object: where the landing files, the warehouse and the SQL models live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and knobs for one pipeline deployment.
+
+    `warehouse` is the only base users normally change (env `TARIFF_ETL_WAREHOUSE`);
+    everything else derives from it or from the project root.
+    """
+
+    warehouse: Path = PROJECT_ROOT / "warehouse"
+    landing_dir: Path = PROJECT_ROOT / "data" / "landing"
+    reference_dir: Path = PROJECT_ROOT / "data" / "reference"
+    sql_dir: Path = PROJECT_ROOT / "sql"
+    keep_runs: int = 5
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("warehouse", "landing_dir", "reference_dir", "sql_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.warehouse / "runs"
+
+    @property
+    def current_dir(self) -> Path:
+        """Symlink to the last published run; BI tools read `current/marts/<model>/`."""
+        return self.warehouse / "current"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.warehouse / "tariffs.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.warehouse / ".lock"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from `TARIFF_ETL_*` environment variables (cached: read once per process)."""
+    kwargs: dict[str, object] = {}
+    env = os.environ
+    if env.get("TARIFF_ETL_WAREHOUSE"):
+        kwargs["warehouse"] = Path(env["TARIFF_ETL_WAREHOUSE"])
+    if env.get("TARIFF_ETL_LANDING"):
+        kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
+    if env.get("TARIFF_ETL_KEEP_RUNS"):
+        kwargs["keep_runs"] = int(env["TARIFF_ETL_KEEP_RUNS"])
+    return Settings(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+/*  Tariff lines rolled up to HS8 (the level of the trade data) on each as-of date.
+    Rates are the simple average of the HS8's national lines; MFN and applied averages use only
+    the lines with an ad valorem MFN rate. An HS8 is covered when any of its lines carries
+    additional retaliatory duty.
+    grain: one row per HS8 code and as-of date
+    primary key: hs8_code, as_of_date */
+
+with
+
+tariff_lines as (
+    select * from staging.stg_piie__tariff_lines
+),
+
+line_states as (
+    select * from intermediate.int_tariff_lines_stated_by_date
+),
+
+rolled_up as (
+    select
+        tariff_lines.hs8_code,
+        line_states.as_of_date,
+
+        count(*) as lines_total,
+        count(*) filter (where line_states.is_retaliation_in_force) as lines_covered,
+        count(line_states.mfn_rate_pct) as lines_ad_valorem,
+        avg(line_states.mfn_rate_pct) as mfn_rate_pct,
+        avg(line_states.additional_rate_pct) as additional_rate_pct,
+        avg(line_states.applied_rate_pct) as applied_rate_pct,
+        bool_or(line_states.is_retaliation_in_force) as is_covered
+
+    from line_states
+    inner join tariff_lines
+        on line_states.national_line_code = tariff_lines.national_line_code
+    group by tariff_lines.hs8_code, line_states.as_of_date
+)
+
+select * from rolled_up

@@ -1,0 +1,67 @@
+/*  China's 2017 imports from the US by HS8, on every as-of date, with the tariff state of the
+    HS8 and its PIIE sector. Trade in an HS8 absent from the tariff schedule is kept, unmatched.
+    grain: one row per trade flow and as-of date
+    primary key: trade_flow_id, as_of_date */
+
+with
+
+trade_flows as (
+    select * from staging.stg_customs__trade_flows
+    where
+        stg_customs__trade_flows.source = 'piie_itc_trade_map'
+        and stg_customs__trade_flows.flow_direction = 'import'
+        and stg_customs__trade_flows.hs_level = 8
+),
+
+hs8_states as (
+    select * from intermediate.int_tariff_lines_rolled_up_to_hs8
+),
+
+sectors as (
+    select * from staging.stg_piie__sectors
+),
+
+as_of_dates as (
+    select distinct hs8_states.as_of_date
+    from hs8_states
+),
+
+flows_by_date as (
+    select
+        trade_flows.trade_flow_id,
+        trade_flows.hs_code as hs8_code,
+        trade_flows.period_year,
+        trade_flows.trade_value_usd,
+        as_of_dates.as_of_date
+    from trade_flows
+    cross join as_of_dates
+),
+
+joined as (
+    select
+        flows_by_date.trade_flow_id,
+        flows_by_date.as_of_date,
+
+        flows_by_date.hs8_code,
+        flows_by_date.period_year as weight_year,
+        coalesce(sectors.sector, 'Not in PIIE sector list') as sector,
+        hs8_states.hs8_code is not null as has_tariff_line,
+        coalesce(hs8_states.is_covered, false) as is_covered,
+        hs8_states.lines_total,
+        hs8_states.lines_covered,
+        hs8_states.mfn_rate_pct,
+        hs8_states.additional_rate_pct,
+        hs8_states.applied_rate_pct,
+
+        flows_by_date.trade_value_usd
+
+    from flows_by_date
+    left join hs8_states
+        on
+            flows_by_date.hs8_code = hs8_states.hs8_code
+            and flows_by_date.as_of_date = hs8_states.as_of_date
+    left join sectors
+        on flows_by_date.hs8_code = sectors.hs8_code
+)
+
+select * from joined

@@ -1,0 +1,81 @@
+/*  How much of China's 2017 imports from the US is covered by retaliation on each measure date,
+    by PIIE sector (reproduces PIIE's Figure 2). Trade in HS8 codes missing from the tariff
+    schedule counts as not covered and is also reported as unmatched.
+    grain: one row per as-of date and sector
+    primary key: as_of_date, sector */
+
+with
+
+flows as (
+    select * from intermediate.int_trade_flows_joined_to_tariff_lines
+),
+
+line_states as (
+    select * from intermediate.int_tariff_lines_stated_by_date
+),
+
+tariff_lines as (
+    select * from staging.stg_piie__tariff_lines
+),
+
+sectors as (
+    select * from staging.stg_piie__sectors
+),
+
+weight_years as (
+    select distinct flows.weight_year
+    from flows
+),
+
+value_by_sector as (
+    select
+        flows.as_of_date,
+        flows.sector,
+        sum(flows.trade_value_usd) filter (where flows.is_covered) as covered_value_usd,
+        sum(flows.trade_value_usd) filter (where not flows.is_covered) as not_covered_value_usd,
+        sum(flows.trade_value_usd) filter (where not flows.has_tariff_line) as unmatched_value_usd,
+        sum(flows.trade_value_usd) as total_value_usd
+    from flows
+    group by flows.as_of_date, flows.sector
+),
+
+lines_by_sector as (
+    select
+        line_states.as_of_date,
+        coalesce(sectors.sector, 'Not in PIIE sector list') as sector,
+        count(*) as lines_total,
+        count(*) filter (where line_states.is_retaliation_in_force) as lines_covered
+    from line_states
+    inner join tariff_lines
+        on line_states.national_line_code = tariff_lines.national_line_code
+    left join sectors
+        on tariff_lines.hs8_code = sectors.hs8_code
+    group by line_states.as_of_date, coalesce(sectors.sector, 'Not in PIIE sector list')
+),
+
+joined as (
+    select
+        coalesce(value_by_sector.as_of_date, lines_by_sector.as_of_date) as as_of_date,
+        coalesce(value_by_sector.sector, lines_by_sector.sector) as sector,
+
+        weight_years.weight_year,
+        'china_imports_from_usa_hs8' as weight_basis,
+        coalesce(lines_by_sector.lines_covered, 0) as lines_covered,
+        coalesce(lines_by_sector.lines_total, 0) as lines_total,
+
+        coalesce(value_by_sector.covered_value_usd, 0) as covered_value_usd,
+        coalesce(value_by_sector.not_covered_value_usd, 0) as not_covered_value_usd,
+        coalesce(value_by_sector.total_value_usd, 0) as total_value_usd,
+        coalesce(value_by_sector.unmatched_value_usd, 0) as unmatched_value_usd,
+        coalesce(value_by_sector.covered_value_usd, 0)
+        / nullif(value_by_sector.total_value_usd, 0) as coverage_share
+
+    from value_by_sector
+    full outer join lines_by_sector
+        on
+            value_by_sector.as_of_date = lines_by_sector.as_of_date
+            and value_by_sector.sector = lines_by_sector.sector
+    cross join weight_years
+)
+
+select * from joined

@@ -1,0 +1,28 @@
+/*  China's national tariff lines (HS10 statistical codes of the 2018 schedule, HS2017-based).
+    A/B suffixed codes are value-split lines of one HS10 and are kept as separate lines.
+    grain: one row per national tariff line
+    primary key: national_line_code */
+
+with
+
+tariff_lines as (
+    select * from read_parquet(getvariable('raw_root') || '/tariff_lines/*.parquet')
+),
+
+renamed as (
+    select
+        tariff_lines.national_line_code,
+
+        tariff_lines.reporter_iso3,
+        tariff_lines.hs_revision,
+        left(tariff_lines.national_line_code, 8) as hs8_code,
+        left(tariff_lines.national_line_code, 6) as hs6_code,
+        left(tariff_lines.national_line_code, 4) as hs4_code,
+        left(tariff_lines.national_line_code, 2) as hs2_code,
+        tariff_lines.description as line_description,
+        length(tariff_lines.national_line_code) = 11 as is_value_split_line
+
+    from tariff_lines
+)
+
+select * from renamed
