@@ -23,9 +23,9 @@ rolled_up as (
         count(*) as lines_total,
         count(*) filter (where line_states.is_retaliation_in_force) as lines_covered,
         count(line_states.mfn_rate_pct) as lines_ad_valorem,
-        avg(line_states.mfn_rate_pct) as mfn_rate_pct,
-        avg(line_states.additional_rate_pct) as additional_rate_pct,
-        avg(line_states.applied_rate_pct) as applied_rate_pct,
+        cast(avg(line_states.mfn_rate_pct) as decimal(18, 8)) as mfn_rate_pct,
+        cast(avg(line_states.additional_rate_pct) as decimal(18, 8)) as additional_rate_pct,
+        cast(avg(line_states.applied_rate_pct) as decimal(18, 8)) as applied_rate_pct,
         bool_or(line_states.is_retaliation_in_force) as is_covered
 
     from line_states

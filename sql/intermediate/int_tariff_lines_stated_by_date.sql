@@ -29,6 +29,8 @@ rates_with_dates as (
         line_rates.national_line_code,
         line_rates.measure_id,
         line_rates.rate_pp,
+        -- exact decimal arithmetic: sums do not depend on thread scheduling
+        cast(line_rates.rate_pp as decimal(12, 4)) as rate_pp_exact,
 
         measures.effective_date,
         measures.measure_sequence,
@@ -58,10 +60,14 @@ stated as (
             when bool_or(
                 rates_with_dates.measure_kind = 'mfn_level' and rates_with_dates.rate_pp is null
             ) then null
-            else sum(rates_with_dates.rate_pp) filter (where rates_with_dates.is_mfn_component)
+            else sum(rates_with_dates.rate_pp_exact) filter (
+                where rates_with_dates.is_mfn_component
+            )
         end as mfn_rate_pct,
         coalesce(
-            sum(rates_with_dates.rate_pp) filter (where rates_with_dates.is_additional_component),
+            sum(rates_with_dates.rate_pp_exact) filter (
+                where rates_with_dates.is_additional_component
+            ),
             0
         ) as additional_rate_pct,
         list(rates_with_dates.measure_id order by rates_with_dates.effective_date, rates_with_dates.measure_sequence)

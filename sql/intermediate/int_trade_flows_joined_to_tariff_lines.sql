@@ -53,7 +53,7 @@ joined as (
         hs8_states.additional_rate_pct,
         hs8_states.applied_rate_pct,
 
-        flows_by_date.trade_value_usd
+        cast(flows_by_date.trade_value_usd as decimal(38, 2)) as trade_value_usd
 
     from flows_by_date
     left join hs8_states

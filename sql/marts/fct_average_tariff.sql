@@ -1,8 +1,9 @@
 /*  China's average tariff on US goods on each measure date.
-    weight_basis 'china_imports_from_usa_2017': HS8 rates (simple average of their national
-    lines) weighted by China's 2017 imports from the US in the HS8; HS8s with no tariff line or
-    no ad valorem rate are left out and their value is reported in excluded_value_usd.
+    weight_basis 'china_imports_from_usa_<year>': HS8 rates (simple average of their national
+    lines) weighted by China's imports from the US in the HS8 that year; HS8s with no tariff
+    line or no ad valorem rate are left out and their value is reported in excluded_value_usd.
     weight_basis 'simple_average_hs8': unweighted mean over the HS8s of the schedule.
+    Arithmetic is exact (decimal) until the final cast, so reruns give identical numbers.
     grain: one row per as-of date and weight basis
     primary key: as_of_date, weight_basis */
 
@@ -16,45 +17,65 @@ hs8_states as (
     select * from intermediate.int_tariff_lines_rolled_up_to_hs8
 ),
 
-trade_weighted as (
+weighted_flows as (
+    select * from flows
+    where flows.applied_rate_pct is not null
+),
+
+excluded_flows as (
     select
         flows.as_of_date,
-        'china_imports_from_usa_' || any_value(flows.weight_year) as weight_basis,
-        sum(flows.trade_value_usd * flows.applied_rate_pct) filter (
-            where flows.applied_rate_pct is not null
-        ) / sum(flows.trade_value_usd) filter (
-            where flows.applied_rate_pct is not null
-        ) as avg_applied_rate_pct,
-        sum(flows.trade_value_usd * flows.additional_rate_pct) filter (
-            where flows.applied_rate_pct is not null
-        ) / sum(flows.trade_value_usd) filter (
-            where flows.applied_rate_pct is not null
-        ) as avg_additional_rate_pct,
-        sum(flows.trade_value_usd * flows.mfn_rate_pct) filter (
-            where flows.applied_rate_pct is not null
-        ) / sum(flows.trade_value_usd) filter (
-            where flows.applied_rate_pct is not null
-        ) as avg_mfn_rate_pct,
-        count(*) filter (where flows.applied_rate_pct is not null) as hs8_codes_weighted,
-        sum(flows.trade_value_usd) filter (
-            where flows.applied_rate_pct is not null
-        ) as weighted_value_usd,
-        coalesce(sum(flows.trade_value_usd) filter (
-            where flows.applied_rate_pct is null
-        ), 0) as excluded_value_usd
+        sum(flows.trade_value_usd) as excluded_value_usd
     from flows
+    where flows.applied_rate_pct is null
     group by flows.as_of_date
+),
+
+trade_weighted_sums as (
+    select
+        weighted_flows.as_of_date,
+        'china_imports_from_usa_' || any_value(weighted_flows.weight_year) as weight_basis,
+        sum(weighted_flows.trade_value_usd * weighted_flows.applied_rate_pct) as applied_x_value,
+        sum(weighted_flows.trade_value_usd * weighted_flows.additional_rate_pct)
+            as additional_x_value,
+        sum(weighted_flows.trade_value_usd * weighted_flows.mfn_rate_pct) as mfn_x_value,
+        sum(weighted_flows.trade_value_usd) as weighted_value_usd,
+        count(*) as hs8_codes_weighted
+    from weighted_flows
+    group by weighted_flows.as_of_date
+),
+
+trade_weighted as (
+    select
+        trade_weighted_sums.as_of_date,
+        trade_weighted_sums.weight_basis,
+        cast(
+            trade_weighted_sums.applied_x_value / trade_weighted_sums.weighted_value_usd as double
+        ) as avg_applied_rate_pct,
+        cast(
+            trade_weighted_sums.additional_x_value / trade_weighted_sums.weighted_value_usd
+            as double
+        ) as avg_additional_rate_pct,
+        cast(
+            trade_weighted_sums.mfn_x_value / trade_weighted_sums.weighted_value_usd as double
+        ) as avg_mfn_rate_pct,
+        trade_weighted_sums.hs8_codes_weighted,
+        cast(trade_weighted_sums.weighted_value_usd as double) as weighted_value_usd,
+        cast(coalesce(excluded_flows.excluded_value_usd, 0) as double) as excluded_value_usd
+    from trade_weighted_sums
+    left join excluded_flows
+        on trade_weighted_sums.as_of_date = excluded_flows.as_of_date
 ),
 
 simple_average as (
     select
         hs8_states.as_of_date,
         'simple_average_hs8' as weight_basis,
-        avg(hs8_states.applied_rate_pct) as avg_applied_rate_pct,
-        avg(hs8_states.additional_rate_pct) filter (
+        cast(avg(hs8_states.applied_rate_pct) as double) as avg_applied_rate_pct,
+        cast(avg(hs8_states.additional_rate_pct) filter (
             where hs8_states.applied_rate_pct is not null
-        ) as avg_additional_rate_pct,
-        avg(hs8_states.mfn_rate_pct) as avg_mfn_rate_pct,
+        ) as double) as avg_additional_rate_pct,
+        cast(avg(hs8_states.mfn_rate_pct) as double) as avg_mfn_rate_pct,
         count(hs8_states.applied_rate_pct) as hs8_codes_weighted,
         cast(null as double) as weighted_value_usd,
         cast(null as double) as excluded_value_usd

@@ -63,12 +63,14 @@ joined as (
         coalesce(lines_by_sector.lines_covered, 0) as lines_covered,
         coalesce(lines_by_sector.lines_total, 0) as lines_total,
 
-        coalesce(value_by_sector.covered_value_usd, 0) as covered_value_usd,
-        coalesce(value_by_sector.not_covered_value_usd, 0) as not_covered_value_usd,
-        coalesce(value_by_sector.total_value_usd, 0) as total_value_usd,
-        coalesce(value_by_sector.unmatched_value_usd, 0) as unmatched_value_usd,
-        coalesce(value_by_sector.covered_value_usd, 0)
-        / nullif(value_by_sector.total_value_usd, 0) as coverage_share
+        cast(coalesce(value_by_sector.covered_value_usd, 0) as double) as covered_value_usd,
+        cast(coalesce(value_by_sector.not_covered_value_usd, 0) as double) as not_covered_value_usd,
+        cast(coalesce(value_by_sector.total_value_usd, 0) as double) as total_value_usd,
+        cast(coalesce(value_by_sector.unmatched_value_usd, 0) as double) as unmatched_value_usd,
+        cast(
+            coalesce(value_by_sector.covered_value_usd, 0)
+            / nullif(value_by_sector.total_value_usd, 0) as double
+        ) as coverage_share
 
     from value_by_sector
     full outer join lines_by_sector

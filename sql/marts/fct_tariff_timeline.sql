@@ -69,13 +69,13 @@ final as (
         tariff_lines.hs8_code,
         tariff_lines.hs6_code,
         tariff_lines.line_description,
-        windows.measure_ids,
+        array_to_string(windows.measure_ids, ',') as measure_ids,
         windows.mfn_rate_pct is not null as is_ad_valorem,
         windows.additional_rate_pct > 0 as is_retaliation_in_force,
 
-        windows.mfn_rate_pct,
-        windows.additional_rate_pct,
-        windows.applied_rate_pct
+        cast(windows.mfn_rate_pct as double) as mfn_rate_pct,
+        cast(windows.additional_rate_pct as double) as additional_rate_pct,
+        cast(windows.applied_rate_pct as double) as applied_rate_pct
 
     from windows
     inner join tariff_lines

@@ -1,0 +1,34 @@
+# Two entry points: `make run` (whole pipeline on the bundled data) and `make test`.
+# Both set up everything first, from the project's own files (pyproject.toml + uv.lock).
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: setup run test lint clean
+
+setup: $(STAMP)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/tariff-etl run
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check etl expectations dags tests
+
+clean:
+	rm -rf $(VENV) $(TOOLS) warehouse

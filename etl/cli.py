@@ -1,0 +1,147 @@
+"""`tariff-etl`: run the pipeline and inspect its runs without an Airflow server.
+
+Exit codes: 0 success; 1 unexpected error; 2 a clear pipeline error (bad input, failed quality
+gate, lock held, ...); 130 interrupted. Errors print one line; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from etl.errors import EtlError
+
+
+def _console():  # rich is imported lazily so `--help` stays instant
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from etl import pipeline
+    from etl.settings import get_settings
+
+    settings = get_settings()
+    console = _console()
+    if args.quiet:
+        summary = pipeline.run_all(settings)
+    else:
+        with console.status("starting") as status:
+            summary = pipeline.run_all(settings, on_step=lambda s: status.update(s))
+    if args.quiet:
+        print(summary.run_id)
+        return 0
+    console.print(f"[bold]run {summary.run_id}[/] published to {settings.current_dir}")
+    table = Table(title="datasets (rows)")
+    for col in ("dataset", "read", "loaded", "quarantined", "of which tolerated"):
+        table.add_column(col, justify="left" if col == "dataset" else "right")
+    for name, c in summary.datasets.items():
+        table.add_row(name, f"{c['rows_read']:,}", f"{c['rows_loaded']:,}",
+                      f"{c['rows_quarantined']:,}", f"{c['rows_quarantined_tolerated']:,}")
+    console.print(table)
+    checks = Table(title="quality gates")
+    for col in ("layer", "passed", "failed (critical)", "warnings"):
+        checks.add_column(col)
+    for layer in pipeline.GATES:
+        c = summary.checks[layer]
+        checks.add_row(layer, str(c["passed"]), str(c["failed_critical"]), str(len(c["warnings"])))
+    console.print(checks)
+    for layer in pipeline.GATES:
+        for warning in summary.checks[layer]["warnings"]:
+            console.print(f"[yellow]warning[/] {warning}")
+    head = Table(title="China's 2017 imports from the US covered by retaliation")
+    for col in ("as of", "covered (USD bn)", "total (USD bn)", "share"):
+        head.add_column(col, justify="right")
+    for h in summary.headline:
+        head.add_row(str(h["as_of_date"]), f"{h['covered_value_usd'] / 1e9:,.2f}",
+                     f"{h['total_value_usd'] / 1e9:,.2f}", f"{h['coverage_share']:.1%}")
+    console.print(head)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from etl import pipeline
+    from etl.settings import get_settings
+
+    table = Table(title="runs (newest first)")
+    for col in ("run_id", "status", "current", "error"):
+        table.add_column(col)
+    for run in pipeline.list_runs(get_settings()):
+        table.add_row(run["run_id"], run["status"], "*" if run["is_current"] else "",
+                      run.get("error", ""))
+    _console().print(table)
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from etl import publishing
+    from etl.settings import get_settings
+
+    run_id = publishing.rollback(get_settings(), args.run_id)
+    print(f"current -> {run_id}")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from etl import publishing
+    from etl.settings import get_settings
+
+    rows = publishing.quarantine_summary(get_settings(), args.run_id)
+    if not rows:
+        print("no quarantined rows")
+    for dataset, reason_code, reason_example, count in rows:
+        print(f"{dataset}\t{reason_code}\t{count}\t{reason_example}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tariff-etl", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="ingest, build, validate and publish (the whole pipeline)")
+    run.add_argument("--quiet", action="store_true", help="print only the run id")
+    run.set_defaults(func=cmd_run)
+    runs = sub.add_parser("runs", help="list runs with their status")
+    runs.set_defaults(func=cmd_runs)
+    rollback = sub.add_parser("rollback", help="point current at an earlier published run")
+    rollback.add_argument("run_id", nargs="?", help="default: the published run before current")
+    rollback.set_defaults(func=cmd_rollback)
+    quarantine = sub.add_parser("quarantine", help="count quarantined rows by dataset and reason")
+    quarantine.add_argument("--run-id", help="default: the current run")
+    quarantine.set_defaults(func=cmd_quarantine)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.root.handlers:  # some libraries set INFO on their own loggers
+        handler.setLevel(level)
+    try:
+        return args.func(args)
+    except EtlError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # anything else is a bug: one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

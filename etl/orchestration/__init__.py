@@ -1,0 +1,1 @@
+"""Airflow glue: the only place in `etl` that imports Airflow."""

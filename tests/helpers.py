@@ -1,0 +1,21 @@
+"""Constants and small helpers shared by tests (import from here, never from conftest)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANDING = PROJECT_ROOT / "data" / "landing"
+PIIE_XLSX = LANDING / "piie_bown_jung_zhang" / "bown-jung-zhang-2019-06-12.xlsx"
+PIIE_RELATIVE = "piie_bown_jung_zhang/bown-jung-zhang-2019-06-12.xlsx"
+
+
+def tree_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file below `folder` (following the `current` symlink)."""
+    root = Path(folder).resolve()
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
