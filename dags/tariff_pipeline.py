@@ -24,8 +24,11 @@ from etl.orchestration.assets import mart_assets
     catchup=False,  # each run rebuilds from the landing files: past dates add nothing
     max_active_runs=1,  # one writer on the warehouse
     doc_md=__doc__,
-    default_args={"retries": 2, "retry_delay": pendulum.duration(seconds=30),
-                  "execution_timeout": pendulum.duration(minutes=30)},
+    default_args={
+        "retries": 2,
+        "retry_delay": pendulum.duration(seconds=30),
+        "execution_timeout": pendulum.duration(minutes=30),
+    },
     tags=["tariffs", "ingest", "marts"],
 )
 def tariff_pipeline():
@@ -37,35 +40,35 @@ def tariff_pipeline():
         return pipeline.start_run(get_settings())
 
     @task
-    def ingest(run_id: str) -> str:
+    def ingest(etl_run_id: str) -> str:
         from etl import pipeline
         from etl.settings import get_settings
 
-        pipeline.ingest(get_settings(), run_id)
-        return run_id
+        pipeline.ingest(get_settings(), etl_run_id)
+        return etl_run_id
 
     @task
-    def check(run_id: str, layer: str) -> str:
+    def check(etl_run_id: str, layer: str) -> str:
         from etl import pipeline
         from etl.settings import get_settings
 
-        pipeline.check_layer(get_settings(), run_id, layer)
-        return run_id
+        pipeline.check_layer(get_settings(), etl_run_id, layer)
+        return etl_run_id
 
     @task
-    def build(run_id: str, layer: str) -> str:
+    def build(etl_run_id: str, layer: str) -> str:
         from etl import pipeline
         from etl.settings import get_settings
 
-        pipeline.build_layer(get_settings(), run_id, layer)
-        return run_id
+        pipeline.build_layer(get_settings(), etl_run_id, layer)
+        return etl_run_id
 
     @task(outlets=mart_assets())
-    def publish(run_id: str) -> str:
+    def publish(etl_run_id: str) -> str:
         from etl import pipeline
         from etl.settings import get_settings
 
-        return str(pipeline.publish(get_settings(), run_id))
+        return str(pipeline.publish(get_settings(), etl_run_id))
 
     run_id = start_run()
     landed = ingest(run_id)

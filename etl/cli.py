@@ -41,8 +41,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     for col in ("dataset", "read", "loaded", "quarantined", "of which tolerated"):
         table.add_column(col, justify="left" if col == "dataset" else "right")
     for name, c in summary.datasets.items():
-        table.add_row(name, f"{c['rows_read']:,}", f"{c['rows_loaded']:,}",
-                      f"{c['rows_quarantined']:,}", f"{c['rows_quarantined_tolerated']:,}")
+        table.add_row(
+            name,
+            f"{c['rows_read']:,}",
+            f"{c['rows_loaded']:,}",
+            f"{c['rows_quarantined']:,}",
+            f"{c['rows_quarantined_tolerated']:,}",
+        )
     console.print(table)
     checks = Table(title="quality gates")
     for col in ("layer", "passed", "failed (critical)", "warnings"):
@@ -58,8 +63,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     for col in ("as of", "covered (USD bn)", "total (USD bn)", "share"):
         head.add_column(col, justify="right")
     for h in summary.headline:
-        head.add_row(str(h["as_of_date"]), f"{h['covered_value_usd'] / 1e9:,.2f}",
-                     f"{h['total_value_usd'] / 1e9:,.2f}", f"{h['coverage_share']:.1%}")
+        head.add_row(
+            str(h["as_of_date"]),
+            f"{h['covered_value_usd'] / 1e9:,.2f}",
+            f"{h['total_value_usd'] / 1e9:,.2f}",
+            f"{h['coverage_share']:.1%}",
+        )
     console.print(head)
     return 0
 
@@ -74,8 +83,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for col in ("run_id", "status", "current", "error"):
         table.add_column(col)
     for run in pipeline.list_runs(get_settings()):
-        table.add_row(run["run_id"], run["status"], "*" if run["is_current"] else "",
-                      run.get("error", ""))
+        table.add_row(
+            run["run_id"], run["status"], "*" if run["is_current"] else "", run.get("error", "")
+        )
     _console().print(table)
     return 0
 
@@ -138,8 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # anything else is a bug: one line unless --debug
         if args.debug:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

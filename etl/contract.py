@@ -18,11 +18,20 @@ MARTS: dict[str, MartSpec] = {
     spec.name: spec
     for spec in [
         MartSpec("dim_product_categories", "one row per HS8 code", ("hs8_code",)),
-        MartSpec("fct_tariff_timeline", "one row per national tariff line and validity window",
-                 ("national_line_code", "valid_from_date")),
-        MartSpec("fct_retaliation_coverage", "one row per as-of date and PIIE sector",
-                 ("as_of_date", "sector")),
-        MartSpec("fct_average_tariff", "one row per as-of date and weight basis",
-                 ("as_of_date", "weight_basis")),
+        MartSpec(
+            "fct_tariff_timeline",
+            "one row per national tariff line and validity window",
+            ("national_line_code", "valid_from_date"),
+        ),
+        MartSpec(
+            "fct_retaliation_coverage",
+            "one row per as-of date and PIIE sector",
+            ("as_of_date", "sector"),
+        ),
+        MartSpec(
+            "fct_average_tariff",
+            "one row per as-of date and weight basis",
+            ("as_of_date", "weight_basis"),
+        ),
     ]
 }

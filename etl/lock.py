@@ -28,19 +28,28 @@ def warehouse_lock(path: Path, purpose: str) -> Iterator[None]:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")
+    fh = open(path, "a+")  # noqa: SIM115 - held open for the lifetime of the lock
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "unknown process"
-            raise LockError(f"warehouse {path.parent} is locked by another writer: {holder}") \
-                from None
+            raise LockError(
+                f"warehouse {path.parent} is locked by another writer: {holder}"
+            ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                             "purpose": purpose, "since": datetime.now(UTC).isoformat()}))
+        fh.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "purpose": purpose,
+                    "since": datetime.now(UTC).isoformat(),
+                }
+            )
+        )
         fh.flush()
         _HELD.add(path)
         yield

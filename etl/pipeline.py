@@ -37,6 +37,7 @@ GATES = ("raw", "staging", "intermediate", "marts")
 
 # ---------------------------------------------------------------- run folder and manifest
 
+
 def new_run_id(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
@@ -87,15 +88,26 @@ def start_run(settings: Settings) -> str:
         run_id = new_run_id()
         run_dir = settings.run_dir(run_id)
         run_dir.mkdir(parents=True)
-        _write_json_atomic(manifest_path(settings, run_id), {
-            "run_id": run_id, "status": "running", "started_at": datetime.now(UTC).isoformat(),
-            "code_version": _code_version(settings), "contract_version": CONTRACT_VERSION,
-            "inputs": {}, "datasets": {}, "checks": {}, "timings_s": {}, "models": {},
-        })
+        _write_json_atomic(
+            manifest_path(settings, run_id),
+            {
+                "run_id": run_id,
+                "status": "running",
+                "started_at": datetime.now(UTC).isoformat(),
+                "code_version": _code_version(settings),
+                "contract_version": CONTRACT_VERSION,
+                "inputs": {},
+                "datasets": {},
+                "checks": {},
+                "timings_s": {},
+                "models": {},
+            },
+        )
         return run_id
 
 
 # ---------------------------------------------------------------- ingest
+
 
 @dataclass
 class DatasetCount:
@@ -125,8 +137,11 @@ def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
         inputs = {}
         for source in SOURCES:
             src = SourceFile.open(settings.landing_dir / source.relative_path, settings.landing_dir)
-            inputs[src.display_name] = {"sha256": src.sha256, "source_id": source.source_id,
-                                        "bytes": src.path.stat().st_size}
+            inputs[src.display_name] = {
+                "sha256": src.sha256,
+                "source_id": source.source_id,
+                "bytes": src.path.stat().st_size,
+            }
             produced.extend(source.loader(src, loaded_at))
 
         counts: dict[str, dict[str, int]] = {}
@@ -149,14 +164,20 @@ def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
                 raise ReconciliationError(f"dataset {name}: rows read != loaded + quarantined")
             for p in parts:
                 blocking.extend(p.blocking_quarantine)
-        _update_manifest(settings, run_id, inputs=inputs, datasets=counts,
-                         timings_s={"ingest": round(time.monotonic() - started, 2)})
+        _update_manifest(
+            settings,
+            run_id,
+            inputs=inputs,
+            datasets=counts,
+            timings_s={"ingest": round(time.monotonic() - started, 2)},
+        )
         if blocking:
             first = blocking[0]
             raise ReconciliationError(
                 f"{len(blocking)} row(s) quarantined that the run does not tolerate "
                 f"(a tariff line left out changes the answer): first is file "
-                f"{first['source_file']}, sheet {first['source_sheet']!r}, row {first['source_row']}"
+                f"{first['source_file']}, sheet {first['source_sheet']!r}, "
+                f"row {first['source_row']}"
                 f", column {first['field']!r}: {first['reason']} (value {first['value']!r}); "
                 f"see {run_dir / 'quarantine'}"
             )
@@ -165,6 +186,7 @@ def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
 
 # ---------------------------------------------------------------- build
 
+
 def _connect(settings: Settings, run_id: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     run_dir = settings.run_dir(run_id)
     con = duckdb.connect(str(run_dir / "build.duckdb"), read_only=read_only)
@@ -172,10 +194,13 @@ def _connect(settings: Settings, run_id: str, read_only: bool = False) -> duckdb
     con.execute("set memory_limit = ?", [settings.duckdb_memory_limit])
     con.execute("set temp_directory = ?", [str(run_dir / "tmp")])
     con.execute("set preserve_insertion_order = false")
-    sql_runner.set_variables(con, {
-        "raw_root": str(run_dir / "raw"),
-        "reference_root": str(settings.reference_dir),
-    })
+    sql_runner.set_variables(
+        con,
+        {
+            "raw_root": str(run_dir / "raw"),
+            "reference_root": str(settings.reference_dir),
+        },
+    )
     return con
 
 
@@ -186,22 +211,27 @@ def build_layer(settings: Settings, run_id: str, layer: str) -> list[str]:
         con = _connect(settings, run_id)
         try:
             built = sql_runner.build_layer(con, settings.sql_dir, layer)
-            rows = {rel: con.execute(f"select count(*) from {rel}").fetchall()[0][0]
-                    for rel in built}
+            rows = {
+                rel: con.execute(f"select count(*) from {rel}").fetchall()[0][0] for rel in built
+            }
         finally:
             con.close()
-        _update_manifest(settings, run_id, models=rows,
-                         timings_s={f"build_{layer}": round(time.monotonic() - started, 2)})
+        _update_manifest(
+            settings,
+            run_id,
+            models=rows,
+            timings_s={f"build_{layer}": round(time.monotonic() - started, 2)},
+        )
         return built
 
 
 # ---------------------------------------------------------------- quality gates
 
-def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
-    """Run the layer's GX suites and SQL assertions; raise QualityGateError on a critical failure."""
-    from expectations import SUITES
 
+def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
+    """Run a layer's GX suites and SQL assertions; QualityGateError on a critical failure."""
     from etl.quality import GateReport, run_sql_test, validate_relation
+    from expectations import SUITES
 
     started = time.monotonic()
     report = GateReport(layer)
@@ -220,17 +250,25 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
             if layer != "raw":
                 models = sql_runner.discover_models(settings.sql_dir)
                 for test in sql_runner.tests_for_layer(
-                        sql_runner.discover_tests(settings.sql_dir, models), layer):
+                    sql_runner.discover_tests(settings.sql_dir, models), layer
+                ):
                     report.results.append(run_sql_test(con, test.name, test.sql, test.description))
         finally:
             con.close()
         out = settings.run_dir(run_id) / "quality" / f"{layer}.json"
         out.parent.mkdir(exist_ok=True)
         _write_json_atomic(out, report.to_dict())
-        summary = {"passed": report.passed, "failed_critical": len(report.failed_critical),
-                   "warnings": [r.line() for r in report.warnings]}
-        _update_manifest(settings, run_id, checks={layer: summary},
-                         timings_s={f"check_{layer}": round(time.monotonic() - started, 2)})
+        summary = {
+            "passed": report.passed,
+            "failed_critical": len(report.failed_critical),
+            "warnings": [r.line() for r in report.warnings],
+        }
+        _update_manifest(
+            settings,
+            run_id,
+            checks={layer: summary},
+            timings_s={f"check_{layer}": round(time.monotonic() - started, 2)},
+        )
     report.raise_if_failed()
     return summary
 
@@ -241,6 +279,7 @@ def _sql_literal(text: str) -> str:
 
 # ---------------------------------------------------------------- publish
 
+
 def publish(settings: Settings, run_id: str) -> Path:
     """Export the marts of a fully validated run and switch `current` to it atomically."""
     started = time.monotonic()
@@ -248,8 +287,9 @@ def publish(settings: Settings, run_id: str) -> Path:
         manifest = read_manifest(settings, run_id)
         missing = [g for g in GATES if manifest["checks"].get(g, {}).get("failed_critical") != 0]
         if missing:
-            raise QualityGateError(f"run {run_id} cannot be published: gate(s) {missing} have "
-                                   "not passed")
+            raise QualityGateError(
+                f"run {run_id} cannot be published: gate(s) {missing} have not passed"
+            )
         run_dir = settings.run_dir(run_id)
         con = _connect(settings, run_id)
         try:
@@ -259,23 +299,32 @@ def publish(settings: Settings, run_id: str) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".part-0.{uuid.uuid4().hex}.tmp")
                 order = ", ".join(spec.key)
-                con.execute(f"copy (select * from marts.{name} order by {order}) to "
-                            f"'{_sql_literal(str(tmp))}' (format parquet, compression zstd)")
+                con.execute(
+                    f"copy (select * from marts.{name} order by {order}) to "
+                    f"'{_sql_literal(str(tmp))}' (format parquet, compression zstd)"
+                )
                 os.replace(tmp, target)
                 written = con.execute(
                     f"select count(*) from read_parquet('{_sql_literal(str(target))}')"
                 ).fetchall()[0][0]
                 expected = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
                 if written != expected:
-                    raise ReconciliationError(f"mart {name}: wrote {written} rows, built {expected}")
+                    raise ReconciliationError(
+                        f"mart {name}: wrote {written} rows, built {expected}"
+                    )
                 exported[name] = written
         finally:
             con.close()
         (run_dir / "build.duckdb").unlink(missing_ok=True)
         shutil.rmtree(run_dir / "tmp", ignore_errors=True)
-        _update_manifest(settings, run_id, status="published", marts=exported,
-                         published_at=datetime.now(UTC).isoformat(),
-                         timings_s={"publish": round(time.monotonic() - started, 2)})
+        _update_manifest(
+            settings,
+            run_id,
+            status="published",
+            marts=exported,
+            published_at=datetime.now(UTC).isoformat(),
+            timings_s={"publish": round(time.monotonic() - started, 2)},
+        )
         switch_symlink(settings.current_dir, run_dir)
         write_duckdb_views(settings)
         prune_runs(settings)
@@ -289,8 +338,10 @@ def write_duckdb_views(settings: Settings) -> Path:
     try:
         for name, spec in MARTS.items():
             pattern = settings.current_dir / "marts" / name / "*.parquet"
-            con.execute(f"create view main.{name} as select * from "
-                        f"read_parquet('{_sql_literal(str(pattern))}')")
+            con.execute(
+                f"create view main.{name} as select * from "
+                f"read_parquet('{_sql_literal(str(pattern))}')"
+            )
             con.execute(f"comment on view main.{name} is '{_sql_literal(spec.grain)}'")
     finally:
         con.close()
@@ -319,7 +370,7 @@ def prune_runs(settings: Settings) -> list[str]:
     current = current_run_id(settings)
     runs = sorted((p for p in settings.runs_dir.iterdir() if p.is_dir()), reverse=True)
     removed = []
-    for path in runs[settings.keep_runs:]:
+    for path in runs[settings.keep_runs :]:
         if path.name != current:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
@@ -327,6 +378,7 @@ def prune_runs(settings: Settings) -> list[str]:
 
 
 # ---------------------------------------------------------------- whole run
+
 
 @dataclass
 class RunSummary:
@@ -348,12 +400,20 @@ def headline(settings: Settings, run_id: str) -> list[dict[str, Any]]:
         ).fetchall()
     finally:
         con.close()
-    return [{"as_of_date": d, "covered_value_usd": c, "total_value_usd": t,
-             "coverage_share": c / t if t else None} for d, c, t in rows]
+    return [
+        {
+            "as_of_date": d,
+            "covered_value_usd": c,
+            "total_value_usd": t,
+            "coverage_share": c / t if t else None,
+        }
+        for d, c, t in rows
+    ]
 
 
 def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
     """The whole pipeline, end to end, under one warehouse lock."""
+
     def step(label: str) -> None:
         if on_step:
             on_step(label)
@@ -374,9 +434,13 @@ def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
             step("publish")
             published = publish(settings, run_id)
         except BaseException as exc:
-            _update_manifest(settings, run_id, status="failed", error=str(exc).splitlines()[0]
-                             if str(exc) else type(exc).__name__,
-                             finished_at=datetime.now(UTC).isoformat())
+            _update_manifest(
+                settings,
+                run_id,
+                status="failed",
+                error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                finished_at=datetime.now(UTC).isoformat(),
+            )
             raise
         manifest = read_manifest(settings, run_id)
         return RunSummary(run_id, counts, manifest["checks"], headline(settings, run_id), published)

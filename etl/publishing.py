@@ -13,8 +13,9 @@ def rollback(settings: Settings, run_id: str | None = None) -> str:
     """Point `current` at `run_id` (default: the newest published run older than current)."""
     with warehouse_lock(settings.lock_path, "rollback"):
         current = pipeline.current_run_id(settings)
-        published = [r["run_id"] for r in pipeline.list_runs(settings)
-                     if r["status"] == "published"]
+        published = [
+            r["run_id"] for r in pipeline.list_runs(settings) if r["status"] == "published"
+        ]
         if run_id is None:
             older = [r for r in published if current is None or r < current]
             if not older:
@@ -40,7 +41,8 @@ def quarantine_summary(settings: Settings, run_id: str | None = None) -> list[tu
     try:
         return con.execute(
             "select dataset, reason_code, any_value(reason), count(*) from read_parquet(?) "
-            "group by all order by 1, 2", [str(folder / "*.parquet")]
+            "group by all order by 1, 2",
+            [str(folder / "*.parquet")],
         ).fetchall()
     finally:
         con.close()

@@ -58,9 +58,13 @@ class GateReport:
         return sum(r.success for r in self.results)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layer": self.layer, "passed": self.passed,
-                "failed_critical": len(self.failed_critical), "warnings": len(self.warnings),
-                "results": [asdict(r) for r in self.results]}
+        return {
+            "layer": self.layer,
+            "passed": self.passed,
+            "failed_critical": len(self.failed_critical),
+            "warnings": len(self.warnings),
+            "results": [asdict(r) for r in self.results],
+        }
 
     def raise_if_failed(self) -> None:
         failed = self.failed_critical
@@ -114,21 +118,25 @@ def validate_frame(frame: Any, suite: Any) -> list[CheckResult]:
         config = r.expectation_config
         kwargs = config.kwargs
         detail = r.result or {}
-        column = kwargs.get("column") or (
-            ",".join(kwargs["column_list"]) if kwargs.get("column_list") else None
-        ) or (f"{kwargs['column_A']}>={kwargs['column_B']}" if kwargs.get("column_A") else None)
+        column = (
+            kwargs.get("column")
+            or (",".join(kwargs["column_list"]) if kwargs.get("column_list") else None)
+            or (f"{kwargs['column_A']}>={kwargs['column_B']}" if kwargs.get("column_A") else None)
+        )
         examples = detail.get("partial_unexpected_list") or []
         raised = _exception_message(r.exception_info)
-        results.append(CheckResult(
-            suite=suite.name,
-            check=config.type,
-            column=column,
-            success=bool(r.success),
-            severity=(config.meta or {}).get("severity", "critical"),
-            observed=_json_safe(detail.get("observed_value") if not raised else raised),
-            unexpected_count=detail.get("unexpected_count"),
-            examples=_json_safe(examples[:MAX_EXAMPLES]),
-        ))
+        results.append(
+            CheckResult(
+                suite=suite.name,
+                check=config.type,
+                column=column,
+                success=bool(r.success),
+                severity=(config.meta or {}).get("severity", "critical"),
+                observed=_json_safe(raised if raised else detail.get("observed_value")),
+                unexpected_count=detail.get("unexpected_count"),
+                examples=_json_safe(examples[:MAX_EXAMPLES]),
+            )
+        )
     return results
 
 
@@ -153,28 +161,42 @@ def validate_relation(
     has no such expectation.
     """
     total = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
-    whole_table = {"expect_table_row_count_to_be_between", "expect_column_values_to_be_unique",
-                   "expect_compound_columns_to_be_unique"}
-    if total <= chunk_rows or any(getattr(e, "expectation_type", None) in whole_table
-                                  for e in suite.expectations):
+    whole_table = {
+        "expect_table_row_count_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+    }
+    if total <= chunk_rows or any(
+        getattr(e, "expectation_type", None) in whole_table for e in suite.expectations
+    ):
         return validate_frame(con.execute(f"select * from {relation}").df(), suite)
     chunks = []
     for offset in range(0, total, chunk_rows):
-        frame = con.execute(
-            f"select * from {relation} limit {chunk_rows} offset {offset}").df()
+        frame = con.execute(f"select * from {relation} limit {chunk_rows} offset {offset}").df()
         chunks.append(validate_frame(frame, suite))
     return _merge_chunks(chunks)
 
 
-def run_sql_test(con: duckdb.DuckDBPyConnection, name: str, sql: str, description: str,
-                 severity: str = "critical") -> CheckResult:
+def run_sql_test(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    sql: str,
+    description: str,
+    severity: str = "critical",
+) -> CheckResult:
     """A SQL assertion returns the offending rows; none means it passes."""
     rows = con.execute(f"select * from ({sql.strip().rstrip(';')}) limit {MAX_EXAMPLES + 1}")
     found = rows.fetchall()
     count = len(found)
-    return CheckResult(suite=f"sql_tests.{name}", check=description or name, column=None,
-                       success=count == 0, severity=severity,
-                       unexpected_count=count if count <= MAX_EXAMPLES else None,
-                       observed=f"{'>' if count > MAX_EXAMPLES else ''}{min(count, MAX_EXAMPLES)} "
-                                "offending rows" if count else None,
-                       examples=_json_safe([list(r) for r in found[:MAX_EXAMPLES]]))
+    return CheckResult(
+        suite=f"sql_tests.{name}",
+        check=description or name,
+        column=None,
+        success=count == 0,
+        severity=severity,
+        unexpected_count=count if count <= MAX_EXAMPLES else None,
+        observed=f"{'>' if count > MAX_EXAMPLES else ''}{min(count, MAX_EXAMPLES)} offending rows"
+        if count
+        else None,
+        examples=_json_safe([list(r) for r in found[:MAX_EXAMPLES]]),
+    )

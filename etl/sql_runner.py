@@ -64,10 +64,13 @@ def discover_models(sql_dir: Path) -> dict[str, Model]:
     for model in models.values():
         unknown = sorted(model.depends_on - models.keys())
         if unknown:
-            raise ModelError(f"model {model.relation} ({model.path.name}) references unknown "
-                             f"model(s) {', '.join(unknown)}")
-        later = [d for d in model.depends_on if LAYERS.index(d.split(".")[0]) >
-                 LAYERS.index(model.layer)]
+            raise ModelError(
+                f"model {model.relation} ({model.path.name}) references unknown "
+                f"model(s) {', '.join(unknown)}"
+            )
+        later = [
+            d for d in model.depends_on if LAYERS.index(d.split(".")[0]) > LAYERS.index(model.layer)
+        ]
         if later:
             raise ModelError(f"model {model.relation} references a later layer: {later}")
     return models
@@ -96,8 +99,10 @@ def discover_tests(sql_dir: Path, models: dict[str, Model]) -> list[SqlTest]:
 
 def tests_for_layer(tests: list[SqlTest], layer: str) -> list[SqlTest]:
     """Tests whose latest dependency is in `layer` (they run once that layer is built)."""
+
     def last_layer(test: SqlTest) -> str:
         return max((d.split(".")[0] for d in test.depends_on), key=LAYERS.index, default="marts")
+
     return [t for t in tests if last_layer(t) == layer]
 
 

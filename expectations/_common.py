@@ -1,4 +1,4 @@
-"""Small builders shared by the suites (imports GX lazily: suites are built only when validating)."""
+"""Builders shared by the suites (GX is imported lazily: suites are built only to validate)."""
 
 from __future__ import annotations
 

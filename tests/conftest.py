@@ -22,7 +22,6 @@ import pytest  # noqa: E402
 
 from etl import pipeline  # noqa: E402
 from etl.settings import Settings  # noqa: E402
-
 from tests.helpers import LANDING  # noqa: E402
 
 

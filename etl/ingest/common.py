@@ -81,8 +81,14 @@ class RawDataset:
     tolerated_reasons: frozenset[str] = frozenset({"blank_row"})
     notes: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, src: SourceFile, sheet: str | None, row_number: int, record: dict[str, Any],
-            loaded_at: datetime) -> None:
+    def add(
+        self,
+        src: SourceFile,
+        sheet: str | None,
+        row_number: int,
+        record: dict[str, Any],
+        loaded_at: datetime,
+    ) -> None:
         record.update(
             _source_file=src.display_name,
             _source_sha256=src.sha256,
@@ -173,7 +179,10 @@ def parse_hs_code(value: Any, digits: int, field_name: str, *, suffix: bool = Fa
         text = "0" + text
     if len(text) != digits:
         raise RowRejected(
-            field_name, value, "bad_code_length", f"{field_name} has {len(text)} digits, not {digits}"
+            field_name,
+            value,
+            "bad_code_length",
+            f"{field_name} has {len(text)} digits, not {digits}",
         )
     return text + tail
 
@@ -234,7 +243,9 @@ def read_xlsx_sheet(src: SourceFile, sheet: str) -> list[list[Any]]:
     return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
-def check_header(src: SourceFile, sheet: str | None, header: list[Any], expected: list[str]) -> None:
+def check_header(
+    src: SourceFile, sheet: str | None, header: list[Any], expected: list[str]
+) -> None:
     """The first len(expected) header cells must equal `expected` (after trimming)."""
     found = [str(h).strip() if h is not None else "" for h in header]
     for i, name in enumerate(expected):

@@ -41,8 +41,9 @@ def load_nomenclature(src: SourceFile, hs_revision: str, loaded_at: datetime) ->
     rows = _read_csv(src)
     expected = ["section", "hscode", "description", "parent", "level"]
     check_header(src, None, rows[0] if rows else [], expected)
-    out = RawDataset("hs_nomenclature", NOMENCLATURE_SCHEMA, sources=[src],
-                     tolerated_reasons=TOLERATED)
+    out = RawDataset(
+        "hs_nomenclature", NOMENCLATURE_SCHEMA, sources=[src], tolerated_reasons=TOLERATED
+    )
     seen: dict[str, int] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         out.rows_read += 1
@@ -51,26 +52,46 @@ def load_nomenclature(src: SourceFile, hs_revision: str, loaded_at: datetime) ->
             continue
         try:
             if len(row) != len(expected):
-                raise RowRejected("row", ",".join(row), "field_count",
-                                  f"{len(row)} fields, header has {len(expected)}")
+                raise RowRejected(
+                    "row",
+                    ",".join(row),
+                    "field_count",
+                    f"{len(row)} fields, header has {len(expected)}",
+                )
             section, code, description, parent, level = (cell.strip() for cell in row)
             if code == "TOTAL":
-                raise RowRejected("hscode", code, "aggregate_row", "grand-total row, not an HS code")
+                raise RowRejected(
+                    "hscode", code, "aggregate_row", "grand-total row, not an HS code"
+                )
             if level not in {"2", "4", "6"} or not code.isdigit() or len(code) != int(level):
-                raise RowRejected("hscode", code, "bad_code",
-                                  f"hscode {code!r} does not have level {level!r} digits")
+                raise RowRejected(
+                    "hscode",
+                    code,
+                    "bad_code",
+                    f"hscode {code!r} does not have level {level!r} digits",
+                )
             if code in seen:
-                raise RowRejected("hscode", code, "duplicate_key",
-                                  f"hscode {code} already on line {seen[code]}")
+                raise RowRejected(
+                    "hscode", code, "duplicate_key", f"hscode {code} already on line {seen[code]}"
+                )
         except RowRejected as err:
             out.reject(src, None, line_no, err)
             continue
         seen[code] = line_no
-        out.add(src, None, line_no, {
-            "hs_revision": hs_revision, "hs_code": code, "level": int(level),
-            "parent_code": None if parent == "TOTAL" else parent,
-            "description": description, "section": None if section == "TOTAL" else section,
-        }, loaded_at)
+        out.add(
+            src,
+            None,
+            line_no,
+            {
+                "hs_revision": hs_revision,
+                "hs_code": code,
+                "level": int(level),
+                "parent_code": None if parent == "TOTAL" else parent,
+                "description": description,
+                "section": None if section == "TOTAL" else section,
+            },
+            loaded_at,
+        )
     return out
 
 
@@ -84,9 +105,18 @@ def load_sections(src: SourceFile, hs_revision: str, loaded_at: datetime) -> Raw
             out.reject_blank(src, None, line_no)
             continue
         if len(row) != 2 or not row[0].strip():
-            out.reject(src, None, line_no,
-                       RowRejected("row", ",".join(row), "field_count", "expected section,name"))
+            out.reject(
+                src,
+                None,
+                line_no,
+                RowRejected("row", ",".join(row), "field_count", "expected section,name"),
+            )
             continue
-        out.add(src, None, line_no, {"hs_revision": hs_revision, "section": row[0].strip(),
-                                     "section_name": row[1].strip()}, loaded_at)
+        out.add(
+            src,
+            None,
+            line_no,
+            {"hs_revision": hs_revision, "section": row[0].strip(), "section_name": row[1].strip()},
+            loaded_at,
+        )
     return out

@@ -98,27 +98,39 @@ _HEADER = re.compile(r"^\s*([A-Z][a-z]+ \d{1,2}, \d{4})\s*\n\s*(.+?)\s*$", re.S)
 
 
 def parse_measure_header(src: SourceFile, column: int, text: Any) -> tuple[date, str, str]:
-    """`'July 6, 2018\\nRetaliation to US Section 301 tariffs ($34 billion)'` -> date, kind, text."""
+    """`'July 6, 2018\\nRetaliation to US Section 301 ...'` -> (date, kind, description)."""
     match = _HEADER.match(str(text or ""))
     if not match:
         raise SourceFormatError(
-            src.display_name, "measure column header is not '<Month d, yyyy>\\n<description>'",
-            sheet=TARIFF_SHEET, row=1, field=f"column {column}", value=text,
+            src.display_name,
+            "measure column header is not '<Month d, yyyy>\\n<description>'",
+            sheet=TARIFF_SHEET,
+            row=1,
+            field=f"column {column}",
+            value=text,
         )
     try:
         effective = datetime.strptime(match.group(1), "%B %d, %Y").date()
     except ValueError as exc:
         raise SourceFormatError(
-            src.display_name, "measure column header has no valid date",
-            sheet=TARIFF_SHEET, row=1, field=f"column {column}", value=text,
+            src.display_name,
+            "measure column header has no valid date",
+            sheet=TARIFF_SHEET,
+            row=1,
+            field=f"column {column}",
+            value=text,
         ) from exc
     description = " ".join(match.group(2).split())
     for pattern, kind in _KIND_RULES:
         if pattern.search(description):
             return effective, kind, description
     raise SourceFormatError(
-        src.display_name, "cannot tell the kind of measure from the column header",
-        sheet=TARIFF_SHEET, row=1, field=f"column {column}", value=text,
+        src.display_name,
+        "cannot tell the kind of measure from the column header",
+        sheet=TARIFF_SHEET,
+        row=1,
+        field=f"column {column}",
+        value=text,
         expected="MFN level / MFN change / retaliation / retaliation change / suspension",
     )
 
@@ -135,7 +147,10 @@ def load_tariff_schedule(
     measure_cols = [i for i in range(2, len(header)) if str(header[i] or "").strip()]
     if not measure_cols:
         raise SourceFormatError(
-            src.display_name, "no dated measure columns after 'description'", sheet=TARIFF_SHEET, row=1
+            src.display_name,
+            "no dated measure columns after 'description'",
+            sheet=TARIFF_SHEET,
+            row=1,
         )
 
     measures = RawDataset("tariff_measures", MEASURES_SCHEMA, sources=[src])
@@ -144,19 +159,27 @@ def load_tariff_schedule(
         effective, kind, description = parse_measure_header(src, col + 1, header[col])
         if seq == 1 and kind != "mfn_level":
             raise SourceFormatError(
-                src.display_name, "the first measure column must be the MFN level",
-                sheet=TARIFF_SHEET, row=1, field=str(header[col]),
+                src.display_name,
+                "the first measure column must be the MFN level",
+                sheet=TARIFF_SHEET,
+                row=1,
+                field=str(header[col]),
             )
         measure_id = f"CHN-{effective:%Y%m%d}-{kind}"
         if measure_id in measure_ids.values():
             raise SourceFormatError(
-                src.display_name, f"two measure columns give the same measure {measure_id}",
-                sheet=TARIFF_SHEET, row=1, field=str(header[col]),
+                src.display_name,
+                f"two measure columns give the same measure {measure_id}",
+                sheet=TARIFF_SHEET,
+                row=1,
+                field=str(header[col]),
             )
         measure_ids[col] = measure_id
         measures.rows_read += 1
         measures.add(
-            src, TARIFF_SHEET, 1,
+            src,
+            TARIFF_SHEET,
+            1,
             {
                 "measure_id": measure_id,
                 "reporter_iso3": "CHN",
@@ -183,33 +206,51 @@ def load_tariff_schedule(
         try:
             code = parse_hs_code(row[0], 10, "hs10", suffix=True)
             if code in seen:
-                raise RowRejected("hs10", code, "duplicate_key",
-                                  f"hs10 {code} already on row {seen[code]}")
+                raise RowRejected(
+                    "hs10", code, "duplicate_key", f"hs10 {code} already on row {seen[code]}"
+                )
             values = {
                 measure_ids[col]: parse_rate(
-                    row[col] if col < len(row) else None, str(header[col]).split("\n")[0],
+                    row[col] if col < len(row) else None,
+                    str(header[col]).split("\n")[0],
                     allow_blank=True,
                 )
                 for col in measure_cols
             }
             for measure_id, value in values.items():
                 if value is not None and not -100.0 <= value <= 1000.0:
-                    raise RowRejected(measure_id, value, "rate_out_of_bounds",
-                                      f"rate change {value} pp outside [-100, 1000]")
+                    raise RowRejected(
+                        measure_id,
+                        value,
+                        "rate_out_of_bounds",
+                        f"rate change {value} pp outside [-100, 1000]",
+                    )
         except RowRejected as err:
             lines.reject(src, TARIFF_SHEET, offset, err)
             continue
         seen[code] = offset
-        lines.add(src, TARIFF_SHEET, offset,
-                  {"national_line_code": code, "reporter_iso3": "CHN",
-                   "hs_revision": HS_REVISION, "description": str(row[1] or "").strip()},
-                  loaded_at)
+        lines.add(
+            src,
+            TARIFF_SHEET,
+            offset,
+            {
+                "national_line_code": code,
+                "reporter_iso3": "CHN",
+                "hs_revision": HS_REVISION,
+                "description": str(row[1] or "").strip(),
+            },
+            loaded_at,
+        )
         for measure_id, value in values.items():
             # a blank cell is kept as NULL: the line has a specific/compound duty with no
             # ad valorem equivalent in the source (e.g. film 3702.52, the B-lines of 8521/8525)
-            rates.add(src, TARIFF_SHEET, offset,
-                      {"national_line_code": code, "measure_id": measure_id, "rate_pp": value},
-                      loaded_at)
+            rates.add(
+                src,
+                TARIFF_SHEET,
+                offset,
+                {"national_line_code": code, "measure_id": measure_id, "rate_pp": value},
+                loaded_at,
+            )
     rates.rows_read = len(rates.rows)  # derived: one record per loaded line and measure column
     rates.notes["records_per_line"] = len(measure_cols)
     return measures, lines, rates
@@ -231,22 +272,36 @@ def load_trade_flows(src: SourceFile, loaded_at: datetime) -> RawDataset:
         try:
             code = parse_hs_code(row[0], 8, "hs08")
             if code in seen:
-                raise RowRejected("hs08", code, "duplicate_key",
-                                  f"hs08 {code} already on row {seen[code]}")
+                raise RowRejected(
+                    "hs08", code, "duplicate_key", f"hs08 {code} already on row {seen[code]}"
+                )
             thousand_usd = parse_amount(row[2] if len(row) > 2 else None, IMPORTS_VALUE_COLUMN)
         except RowRejected as err:
             flows.reject(src, IMPORTS_SHEET, offset, err)
             continue
         seen[code] = offset
-        flows.add(src, IMPORTS_SHEET, offset, {
-            "reporter_iso3": "CHN", "partner_iso3": "USA", "flow": "import",
-            "hs_code": code, "hs_level": 8, "hs_revision": HS_REVISION,
-            "period": str(WEIGHT_YEAR), "period_year": WEIGHT_YEAR,
-            "trade_value_usd": thousand_usd * 1000.0,
-            "source_value": thousand_usd, "source_unit": "thousand USD",
-            "valuation": "CIF", "source": "piie_itc_trade_map",
-            "description": str(row[1] or "").strip(),
-        }, loaded_at)
+        flows.add(
+            src,
+            IMPORTS_SHEET,
+            offset,
+            {
+                "reporter_iso3": "CHN",
+                "partner_iso3": "USA",
+                "flow": "import",
+                "hs_code": code,
+                "hs_level": 8,
+                "hs_revision": HS_REVISION,
+                "period": str(WEIGHT_YEAR),
+                "period_year": WEIGHT_YEAR,
+                "trade_value_usd": thousand_usd * 1000.0,
+                "source_value": thousand_usd,
+                "source_unit": "thousand USD",
+                "valuation": "CIF",
+                "source": "piie_itc_trade_map",
+                "description": str(row[1] or "").strip(),
+            },
+            loaded_at,
+        )
     return flows
 
 
@@ -268,8 +323,12 @@ def resolve_sector(label: str, full_names: list[str]) -> str:
     matches = [name for name in full_names if name.startswith(label)]
     if len(matches) != 1:
         why = "matches no sector" if not matches else f"is ambiguous between {matches}"
-        raise RowRejected("sector", label, "unknown_sector", f"sector label {label!r} {why} of "
-                          f"sheet '{FIGURE2_SHEET}'")
+        raise RowRejected(
+            "sector",
+            label,
+            "unknown_sector",
+            f"sector label {label!r} {why} of sheet '{FIGURE2_SHEET}'",
+        )
     return matches[0]
 
 
@@ -290,14 +349,20 @@ def load_sectors(src: SourceFile, loaded_at: datetime) -> RawDataset:
         try:
             code = parse_hs_code(row[0], 8, "hs08")
             if code in seen:
-                raise RowRejected("hs08", code, "duplicate_key",
-                                  f"hs08 {code} already on row {seen[code]}")
+                raise RowRejected(
+                    "hs08", code, "duplicate_key", f"hs08 {code} already on row {seen[code]}"
+                )
             label = str(row[2] if len(row) > 2 and row[2] is not None else "").strip()
             full = resolve_sector(label, full_names)
         except RowRejected as err:
             sectors.reject(src, SECTOR_SHEET, offset, err)
             continue
         seen[code] = offset
-        sectors.add(src, SECTOR_SHEET, offset,
-                    {"hs8_code": code, "sector_label": label, "sector": full}, loaded_at)
+        sectors.add(
+            src,
+            SECTOR_SHEET,
+            offset,
+            {"hs8_code": code, "sector_label": label, "sector": full},
+            loaded_at,
+        )
     return sectors

@@ -22,36 +22,60 @@ class LandingSource:
 
 def _piie_workbook(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
     measures, lines, rates = piie.load_tariff_schedule(src, loaded_at)
-    return [measures, lines, rates, piie.load_trade_flows(src, loaded_at),
-            piie.load_sectors(src, loaded_at)]
+    return [
+        measures,
+        lines,
+        rates,
+        piie.load_trade_flows(src, loaded_at),
+        piie.load_sectors(src, loaded_at),
+    ]
 
 
 def _nomenclature(revision: str) -> Loader:
     def load(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
         return [hs_nomenclature.load_nomenclature(src, revision, loaded_at)]
+
     return load
 
 
 def _sections(revision: str) -> Loader:
     def load(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
         return [hs_nomenclature.load_sections(src, revision, loaded_at)]
+
     return load
 
 
 SOURCES: list[LandingSource] = [
     LandingSource(
-        "piie_bown_jung_zhang", "piie_bown_jung_zhang/bown-jung-zhang-2019-06-12.xlsx",
+        "piie_bown_jung_zhang",
+        "piie_bown_jung_zhang/bown-jung-zhang-2019-06-12.xlsx",
         _piie_workbook,
         "PIIE China tariff lines 2018-2019 (HS10), 2017 imports from the US (HS8), sectors",
     ),
-    LandingSource("hs2017_nomenclature", "harmonized_system/hs2017/harmonized-system.csv",
-                  _nomenclature("HS2017"), "HS2017 chapters, headings, subheadings"),
-    LandingSource("hs2017_sections", "harmonized_system/hs2017/sections.csv",
-                  _sections("HS2017"), "HS2017 sections"),
-    LandingSource("hs2022_nomenclature", "harmonized_system/hs2022/harmonized-system.csv",
-                  _nomenclature("HS2022"), "HS2022 chapters, headings, subheadings"),
-    LandingSource("hs2022_sections", "harmonized_system/hs2022/sections.csv",
-                  _sections("HS2022"), "HS2022 sections"),
+    LandingSource(
+        "hs2017_nomenclature",
+        "harmonized_system/hs2017/harmonized-system.csv",
+        _nomenclature("HS2017"),
+        "HS2017 chapters, headings, subheadings",
+    ),
+    LandingSource(
+        "hs2017_sections",
+        "harmonized_system/hs2017/sections.csv",
+        _sections("HS2017"),
+        "HS2017 sections",
+    ),
+    LandingSource(
+        "hs2022_nomenclature",
+        "harmonized_system/hs2022/harmonized-system.csv",
+        _nomenclature("HS2022"),
+        "HS2022 chapters, headings, subheadings",
+    ),
+    LandingSource(
+        "hs2022_sections",
+        "harmonized_system/hs2022/sections.csv",
+        _sections("HS2022"),
+        "HS2022 sections",
+    ),
 ]
 
 # Datasets that are tariff schedules: one quarantined line changes the answer, so any

@@ -38,7 +38,8 @@ def test_run_publishes_every_mart_and_a_duckdb_view_each(published, marts_con):
 def test_june_2019_coverage_reproduces_piie_headline(marts_con):
     covered, total = marts_con.execute(
         "select sum(covered_value_usd), sum(total_value_usd) from fct_retaliation_coverage "
-        "where as_of_date = date '2019-06-01'").fetchall()[0]
+        "where as_of_date = date '2019-06-01'"
+    ).fetchall()[0]
     assert round(covered / 1e9, 2) == 87.14
     assert round(total / 1e9, 2) == 154.84
     assert total == 154_839_651_000  # to the dollar of the source (thousand USD x 1000)
@@ -46,9 +47,12 @@ def test_june_2019_coverage_reproduces_piie_headline(marts_con):
 
 
 def test_june_2019_coverage_by_sector_matches_figure_2(marts_con):
-    ours = dict(marts_con.execute(
-        "select sector, covered_value_usd / 1e9 from fct_retaliation_coverage "
-        "where as_of_date = date '2019-06-01'").fetchall())
+    ours = dict(
+        marts_con.execute(
+            "select sector, covered_value_usd / 1e9 from fct_retaliation_coverage "
+            "where as_of_date = date '2019-06-01'"
+        ).fetchall()
+    )
     published = figure2()
     assert len(published) == 12
     for sector, (_, covered, _) in published.items():
@@ -59,9 +63,12 @@ def test_june_2019_coverage_by_sector_matches_figure_2(marts_con):
 
 
 def test_total_by_sector_matches_figure_2(marts_con):
-    ours = dict(marts_con.execute(
-        "select sector, total_value_usd / 1e9 from fct_retaliation_coverage "
-        "where as_of_date = date '2019-06-01'").fetchall())
+    ours = dict(
+        marts_con.execute(
+            "select sector, total_value_usd / 1e9 from fct_retaliation_coverage "
+            "where as_of_date = date '2019-06-01'"
+        ).fetchall()
+    )
     for sector, (_, _, total) in figure2().items():
         assert ours[sector] == pytest.approx(total, abs=0.01), sector
 
@@ -70,7 +77,8 @@ def test_soybeans_are_taxed_25_points_from_6_july_2018(marts_con):
     rows = marts_con.execute(
         "select national_line_code, valid_from_date, valid_to_date, additional_rate_pct, "
         "applied_rate_pct from fct_tariff_timeline where hs8_code in ('12019010', '12019020') "
-        "order by 1, 2").fetchall()
+        "order by 1, 2"
+    ).fetchall()
     assert [r[1:] for r in rows if r[0] == "1201901000"] == [
         (_d("2018-01-01"), _d("2018-07-06"), 0.0, 3.0),
         (_d("2018-07-06"), None, 25.0, 28.0),
@@ -90,14 +98,16 @@ def test_retaliation_on_autos_is_suspended_from_2019(marts_con):
             and before.valid_to_date = after.valid_from_date
         where after.valid_from_date = date '2019-01-01'
             and after.measure_ids like '%CHN-20190101-suspension%'
-        """).fetchall()
+        """
+    ).fetchall()
     assert len(rows) == 343  # the lines the suspension column touches
     assert all(code.startswith("87") for code, _, _ in rows)  # vehicles and parts
     assert all(before > 0 for _, before, _ in rows)
     assert all(after == 0 for _, _, after in rows)
     covered_autos = marts_con.execute(
         "select covered_value_usd from fct_retaliation_coverage "
-        "where sector = 'Autos and parts' and as_of_date = date '2019-01-01'").fetchall()[0][0]
+        "where sector = 'Autos and parts' and as_of_date = date '2019-01-01'"
+    ).fetchall()[0][0]
     assert covered_autos == 0
 
 
@@ -109,11 +119,13 @@ def test_timeline_windows_never_overlap_and_tile_each_line(marts_con):
             on a.national_line_code = b.national_line_code
             and a.valid_from_date < b.valid_from_date
             and (a.valid_to_date is null or a.valid_to_date > b.valid_from_date)
-        """).fetchall()[0][0]
+        """
+    ).fetchall()[0][0]
     assert overlaps == 0
     open_ended = marts_con.execute(
         "select count(*), count(distinct national_line_code) from fct_tariff_timeline "
-        "where valid_to_date is null").fetchall()[0]
+        "where valid_to_date is null"
+    ).fetchall()[0]
     assert open_ended == (11_790, 11_790)
 
 
@@ -121,10 +133,20 @@ def test_average_tariff_for_every_measure_date(marts_con):
     rows = marts_con.execute(
         "select as_of_date, avg_applied_rate_pct, avg_mfn_rate_pct, avg_additional_rate_pct "
         "from fct_average_tariff where weight_basis = 'china_imports_from_usa_2017' "
-        "order by as_of_date").fetchall()
+        "order by as_of_date"
+    ).fetchall()
     assert [str(r[0]) for r in rows] == [
-        "2018-01-01", "2018-04-02", "2018-05-01", "2018-07-01", "2018-07-06", "2018-08-23",
-        "2018-09-24", "2018-11-01", "2019-01-01", "2019-06-01"]
+        "2018-01-01",
+        "2018-04-02",
+        "2018-05-01",
+        "2018-07-01",
+        "2018-07-06",
+        "2018-08-23",
+        "2018-09-24",
+        "2018-11-01",
+        "2019-01-01",
+        "2019-06-01",
+    ]
     for _, applied, mfn, additional in rows:
         assert applied == pytest.approx(mfn + additional)
     by_date = {str(r[0]): r for r in rows}

@@ -13,8 +13,14 @@ SRC = SourceFile(path=None, display_name="book.xlsx", sha256="0" * 64)  # type: 
 
 @pytest.mark.parametrize(
     ("value", "digits", "expected"),
-    [("01012100", 8, "01012100"), (1012100, 8, "01012100"), (1012100.0, 8, "01012100"),
-     ("1012100", 8, "01012100"), ("85211011", 8, "85211011"), (" 12019010 ", 8, "12019010")],
+    [
+        ("01012100", 8, "01012100"),
+        (1012100, 8, "01012100"),
+        (1012100.0, 8, "01012100"),
+        ("1012100", 8, "01012100"),
+        ("85211011", 8, "85211011"),
+        (" 12019010 ", 8, "12019010"),
+    ],
 )
 def test_hs_codes_keep_or_regain_their_leading_zero(value, digits, expected):
     assert parse_hs_code(value, digits, "hs08") == expected
@@ -28,8 +34,14 @@ def test_hs10_value_split_suffix_is_kept_only_when_allowed():
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [(None, "missing_code"), ("", "bad_code"), ("12AB", "bad_code"), (123, "bad_code_length"),
-     (1012100.5, "bad_code"), ("101210", "bad_code_length")],
+    [
+        (None, "missing_code"),
+        ("", "bad_code"),
+        ("12AB", "bad_code"),
+        (123, "bad_code_length"),
+        (1012100.5, "bad_code"),
+        ("101210", "bad_code_length"),
+    ],
 )
 def test_malformed_hs_codes_are_rejected_with_a_reason(value, code):
     with pytest.raises(RowRejected) as err:
@@ -39,7 +51,8 @@ def test_malformed_hs_codes_are_rejected_with_a_reason(value, code):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(25.0, 25.0), ("25.0%", 25.0), (" 37.5 % ", 37.5), ("-7.5", -7.5), (0, 0.0)]
+    ("value", "expected"),
+    [(25.0, 25.0), ("25.0%", 25.0), (" 37.5 % ", 37.5), ("-7.5", -7.5), (0, 0.0)],
 )
 def test_rates_parse_numbers_and_percent_strings(value, expected):
     assert parse_rate(value, "rate", allow_blank=False) == expected
@@ -68,10 +81,16 @@ def test_amounts_must_be_non_negative_numbers():
         ("January 1, 2018\nMFN Tariff Rates", "mfn_level", date(2018, 1, 1)),
         ("April 2, 2018\nRetaliation to US Section 232 tariffs", "retaliation", date(2018, 4, 2)),
         ("May 1, 2018\nChange of MFN tariffs on pharmeceuticals", "mfn_change", date(2018, 5, 1)),
-        ("January 1, 2019\nSuspension of retaliation against US auto and parts (Section 301)",
-         "suspension", date(2019, 1, 1)),
-        ("June 1, 2019\nChange of retaliation tariffs on some US products (subset of $60 billion)",
-         "retaliation_change", date(2019, 6, 1)),
+        (
+            "January 1, 2019\nSuspension of retaliation against US auto and parts (Section 301)",
+            "suspension",
+            date(2019, 1, 1),
+        ),
+        (
+            "June 1, 2019\nChange of retaliation tariffs on some US products (subset)",
+            "retaliation_change",
+            date(2019, 6, 1),
+        ),
     ],
 )
 def test_measure_headers_give_date_and_kind(header, kind, when):
@@ -80,8 +99,10 @@ def test_measure_headers_give_date_and_kind(header, kind, when):
     assert "\n" not in description
 
 
-@pytest.mark.parametrize("header", ["Rates 2018", "Februray 30, 2018\nMFN Tariff Rates",
-                                    "July 6, 2018\nSomething unheard of"])
+@pytest.mark.parametrize(
+    "header",
+    ["Rates 2018", "Februray 30, 2018\nMFN Tariff Rates", "July 6, 2018\nSomething unheard of"],
+)
 def test_unreadable_measure_headers_name_the_column(header):
     with pytest.raises(SourceFormatError, match=r"book.xlsx.*China Tariff Rates.*column 7"):
         parse_measure_header(SRC, 7, header)

@@ -39,10 +39,16 @@ def test_every_tariff_line_is_loaded_with_lineage(schedule, src):
 def test_measures_come_from_the_dated_headers(schedule):
     measures, _, _ = schedule
     kinds = Counter(m["kind"] for m in measures.rows)
-    assert kinds == {"mfn_level": 1, "mfn_change": 4, "retaliation": 4,
-                     "suspension": 1, "retaliation_change": 1}
-    on_new_year_2019 = [m["measure_id"] for m in measures.rows
-                        if m["effective_date"] == date(2019, 1, 1)]
+    assert kinds == {
+        "mfn_level": 1,
+        "mfn_change": 4,
+        "retaliation": 4,
+        "suspension": 1,
+        "retaliation_change": 1,
+    }
+    on_new_year_2019 = [
+        m["measure_id"] for m in measures.rows if m["effective_date"] == date(2019, 1, 1)
+    ]
     assert on_new_year_2019 == ["CHN-20190101-mfn_change", "CHN-20190101-suspension"]
     assert len({m["measure_id"] for m in measures.rows}) == 11
 
@@ -51,8 +57,11 @@ def test_value_split_lines_and_blank_rates_are_kept(schedule):
     _, lines, rates = schedule
     suffixed = [r["national_line_code"] for r in lines.rows if len(r["national_line_code"]) == 11]
     assert len(suffixed) == 28
-    blank_mfn = {r["national_line_code"] for r in rates.rows
-                 if r["measure_id"] == "CHN-20180101-mfn_level" and r["rate_pp"] is None}
+    blank_mfn = {
+        r["national_line_code"]
+        for r in rates.rows
+        if r["measure_id"] == "CHN-20180101-mfn_level" and r["rate_pp"] is None
+    }
     assert len(blank_mfn) == 14
     assert "8521101100B" in blank_mfn and "3702520000" in blank_mfn
 
