@@ -111,6 +111,66 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from etl import publishing
+    from etl.settings import get_settings
+
+    table = Table(title="exemption scenarios: share of the taxed trade covered, across methods")
+    for col in (
+        "scenario",
+        "base",
+        "band (low - high)",
+        "methods (low / high)",
+        "claimed",
+        "covered USD bn",
+    ):
+        table.add_column(col)
+    for band in publishing.scenario_bands(get_settings()):
+        claimed = (
+            f"{_pct(band['claimed_share_low'])} - {_pct(band['claimed_share_high'])}"
+            if band["claimed_share_low"] is not None
+            else "-"
+        )
+        table.add_row(
+            band["scenario_id"],
+            f"{band['base_schedule_id']} @ {band['base_date']}",
+            f"{_pct(band['coverage_share_low'])} - {_pct(band['coverage_share_high'])}",
+            f"{band['low_method']} / {band['high_method']}",
+            claimed,
+            f"{band['covered_value_low_usd'] / 1e9:,.2f} - "
+            f"{band['covered_value_high_usd'] / 1e9:,.2f}",
+        )
+    _console().print(table)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from etl import publishing
+    from etl.settings import get_settings
+
+    for row in publishing.explain_line(get_settings(), args.scenario, args.hs_code):
+        verdict = "ELIGIBLE" if row["is_eligible"] else "not eligible"
+        taxed = f"taxed at +{row['additional_rate_pct']:g}%" if row["is_taxed"] else "not taxed"
+        print(
+            f"{row['national_line_code']}  {verdict}  ({taxed} on {row['base_date']}, "
+            f"{row['base_schedule_id']})"
+        )
+        print(f"  {row['line_description'][:110]}")
+        print(f"  categories: {row['categories'] or '-'}")
+        print(
+            f"  include rules matched: {row['include_rules_matched'] or '-'}; "
+            f"exclude rules matched: {row['exclude_rules_matched'] or '-'}"
+        )
+        print(f"  decided by: {row['decided_by']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-etl", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -126,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine = sub.add_parser("quarantine", help="count quarantined rows by dataset and reason")
     quarantine.add_argument("--run-id", help="default: the current run")
     quarantine.set_defaults(func=cmd_quarantine)
+    scenarios = sub.add_parser("scenarios", help="list exemption scenarios with their band")
+    scenarios.set_defaults(func=cmd_scenarios)
+    explain = sub.add_parser("explain", help="why a line is or is not eligible in a scenario")
+    explain.add_argument("scenario", help="scenario id, e.g. seed_story")
+    explain.add_argument("hs_code", help="national line or prefix, e.g. 12019011 or 9018")
+    explain.set_defaults(func=cmd_explain)
     return parser
 
 

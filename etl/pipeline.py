@@ -26,9 +26,11 @@ from etl import sql_runner
 from etl.contract import CONTRACT_VERSION, MARTS
 from etl.errors import EtlError, QualityGateError, ReconciliationError
 from etl.ingest.common import RawDataset, SourceFile
+from etl.ingest.product_categories import known_categories
 from etl.ingest.registry import SOURCES
 from etl.lock import warehouse_lock
 from etl.parquet_io import switch_symlink, write_parquet_atomic
+from etl.scenarios import load_scenarios, scenario_datasets
 from etl.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -136,13 +138,27 @@ def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
         produced: list[RawDataset] = []
         inputs = {}
         for source in SOURCES:
-            src = SourceFile.open(settings.landing_dir / source.relative_path, settings.landing_dir)
-            inputs[src.display_name] = {
+            folder = settings.landing_dir if source.folder == "landing" else settings.reference_dir
+            src = SourceFile.open(folder / source.relative_path, folder)
+            inputs[f"{source.folder}/{src.display_name}"] = {
                 "sha256": src.sha256,
                 "source_id": source.source_id,
                 "bytes": src.path.stat().st_size,
             }
             produced.extend(source.loader(src, loaded_at))
+        categories = SourceFile.open(
+            settings.reference_dir / "product_categories.csv", settings.reference_dir
+        )
+        scenarios = load_scenarios(settings.scenarios_dir, known_categories(categories))
+        scenario_sets = scenario_datasets(
+            scenarios, settings.scenarios_dir, settings.scenarios_dir, loaded_at
+        )
+        for src in scenario_sets[0].sources:
+            inputs[f"scenarios/{src.display_name}"] = {
+                "sha256": src.sha256,
+                "source_id": "exemption_scenario",
+            }
+        produced.extend(scenario_sets)
 
         counts: dict[str, dict[str, int]] = {}
         blocking: list[dict[str, Any]] = []

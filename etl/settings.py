@@ -22,13 +22,14 @@ class Settings:
     landing_dir: Path = PROJECT_ROOT / "data" / "landing"
     reference_dir: Path = PROJECT_ROOT / "data" / "reference"
     sql_dir: Path = PROJECT_ROOT / "sql"
+    scenarios_dir: Path = PROJECT_ROOT / "scenarios"
     keep_runs: int = 5
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        for name in ("warehouse", "landing_dir", "reference_dir", "sql_dir"):
+        for name in ("warehouse", "landing_dir", "reference_dir", "sql_dir", "scenarios_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
 
     @property
@@ -61,6 +62,8 @@ def get_settings() -> Settings:
         kwargs["warehouse"] = Path(env["TARIFF_ETL_WAREHOUSE"])
     if env.get("TARIFF_ETL_LANDING"):
         kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
+    if env.get("TARIFF_ETL_SCENARIOS"):
+        kwargs["scenarios_dir"] = Path(env["TARIFF_ETL_SCENARIOS"])
     if env.get("TARIFF_ETL_KEEP_RUNS"):
         kwargs["keep_runs"] = int(env["TARIFF_ETL_KEEP_RUNS"])
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from expectations._common import between, not_null, rows_at_least, suite, unique_key
+from expectations._common import between, in_set, not_null, rows_at_least, suite, unique_key
+
+
+def int_exclusion_lines_resolved():
+    return suite(
+        "intermediate.int_exclusion_lines_resolved",
+        [
+            rows_at_least(1),
+            unique_key("measure_id", "hs8_code"),
+            *not_null("measure_id", "hs8_code", "is_list_complete"),
+        ],
+    )
 
 
 def int_tariff_lines_stated_by_date():
@@ -10,11 +21,28 @@ def int_tariff_lines_stated_by_date():
         "intermediate.int_tariff_lines_stated_by_date",
         [
             rows_at_least(1000),
-            unique_key("national_line_code", "as_of_date"),
-            *not_null("national_line_code", "as_of_date", "additional_rate_pct", "measure_ids"),
+            unique_key("schedule_id", "national_line_code", "as_of_date"),
+            *not_null(
+                "schedule_id",
+                "national_line_code",
+                "as_of_date",
+                "additional_rate_pct",
+                "measure_ids",
+            ),
             between("mfn_rate_pct", 0, 1000),
             between("additional_rate_pct", 0, 1000),
             between("applied_rate_pct", 0, 2000),
+        ],
+    )
+
+
+def int_tariff_line_windows():
+    return suite(
+        "intermediate.int_tariff_line_windows",
+        [
+            rows_at_least(1000),
+            unique_key("schedule_id", "national_line_code", "valid_from_date"),
+            *not_null("schedule_id", "national_line_code", "valid_from_date"),
         ],
     )
 
@@ -24,7 +52,7 @@ def int_tariff_lines_rolled_up_to_hs8():
         "intermediate.int_tariff_lines_rolled_up_to_hs8",
         [
             rows_at_least(1000),
-            unique_key("hs8_code", "as_of_date"),
+            unique_key("schedule_id", "hs8_code", "as_of_date"),
             *not_null("hs8_code", "as_of_date", "lines_total", "is_covered"),
             between("lines_total", 1, None),
         ],
@@ -44,8 +72,48 @@ def int_trade_flows_joined_to_tariff_lines():
     )
 
 
+def int_tariff_lines_weighted():
+    return suite(
+        "intermediate.int_tariff_lines_weighted",
+        [
+            rows_at_least(1000),
+            unique_key("schedule_id", "national_line_code", "weighting_method"),
+            *not_null("trade_value_usd", "is_trade_matched", "weight_year"),
+            in_set("weighting_method", ["exact_hs8", "hs6", "concordance"]),
+            between("trade_value_usd", 0, None),
+        ],
+    )
+
+
+def int_hs_codes_categorized():
+    return suite(
+        "intermediate.int_hs_codes_categorized",
+        [
+            rows_at_least(1000),
+            unique_key("hs_revision", "code", "category"),
+            *not_null("hs_revision", "code", "category", "subcategory"),
+        ],
+    )
+
+
+def int_mof_list_compared_to_piie():
+    return suite(
+        "intermediate.int_mof_list_compared_to_piie",
+        [
+            rows_at_least(1),
+            unique_key("hs8_code"),
+            in_set("comparison", ["agrees", "only_in_mof_list", "only_in_piie", "rate_differs"]),
+        ],
+    )
+
+
 BUILDERS = [
+    int_exclusion_lines_resolved,
     int_tariff_lines_stated_by_date,
+    int_tariff_line_windows,
     int_tariff_lines_rolled_up_to_hs8,
     int_trade_flows_joined_to_tariff_lines,
+    int_tariff_lines_weighted,
+    int_hs_codes_categorized,
+    int_mof_list_compared_to_piie,
 ]

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from expectations._common import WARNING, between, gxe, not_null, rows_at_least, suite, unique_key
+from expectations._common import (
+    WARNING,
+    between,
+    gxe,
+    in_set,
+    not_null,
+    rows_at_least,
+    suite,
+    unique_key,
+)
+
+
+def _at_least(column_a: str, column_b: str):
+    return gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=column_a, column_B=column_b, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
 
 
 def fct_tariff_timeline():
@@ -10,10 +25,17 @@ def fct_tariff_timeline():
         "marts.fct_tariff_timeline",
         [
             rows_at_least(1000),
-            unique_key("national_line_code", "valid_from_date"),
-            *not_null("national_line_code", "valid_from_date", "additional_rate_pct", "hs8_code"),
+            unique_key("schedule_id", "national_line_code", "valid_from_date"),
+            *not_null(
+                "schedule_id",
+                "national_line_code",
+                "valid_from_date",
+                "additional_rate_pct",
+                "hs8_code",
+            ),
             between("additional_rate_pct", 0, 1000),
             between("applied_rate_pct", 0, 2000),
+            _at_least("valid_to_date", "valid_from_date"),
         ],
     )
 
@@ -29,12 +51,8 @@ def fct_retaliation_coverage():
             ),
             between("coverage_share", 0, 1),
             between("covered_value_usd", 0, None),
-            gxe().ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="total_value_usd", column_B="covered_value_usd", or_equal=True
-            ),
-            gxe().ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="lines_total", column_B="lines_covered", or_equal=True
-            ),
+            _at_least("total_value_usd", "covered_value_usd"),
+            _at_least("lines_total", "lines_covered"),
         ],
     )
 
@@ -57,12 +75,61 @@ def dim_product_categories():
         "marts.dim_product_categories",
         [
             rows_at_least(1000),
-            unique_key("hs8_code"),
-            *not_null("hs8_code", "hs6_code", "sector"),
-            # codes missing from the HS2017 nomenclature are reported, not fatal
+            unique_key("hs_revision", "hs8_code"),
+            *not_null("hs_revision", "hs8_code", "hs6_code", "is_strategic_exclusion"),
+            # codes missing from the nomenclature of their revision are reported, not fatal
             gxe().ExpectColumnValuesToBeInSet(
                 column="is_hs6_in_nomenclature", value_set=[True], mostly=0.97, meta=WARNING
             ),
+        ],
+    )
+
+
+def fct_exemption_eligibility():
+    return suite(
+        "marts.fct_exemption_eligibility",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id", "national_line_code"),
+            *not_null("scenario_id", "national_line_code", "is_taxed", "is_eligible", "decided_by"),
+        ],
+    )
+
+
+def fct_exemption_coverage():
+    return suite(
+        "marts.fct_exemption_coverage",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id", "weighting_method", "category", "window_months"),
+            *not_null(
+                "taxed_value_usd",
+                "covered_value_usd",
+                "lines_taxed",
+                "lines_covered",
+                "duty_relief_usd",
+                "weight_year",
+            ),
+            in_set("weighting_method", ["exact_hs8", "hs6", "concordance"]),
+            between("coverage_share", 0, 1),
+            between("duty_relief_usd", 0, None),
+            _at_least("taxed_value_usd", "covered_value_usd"),
+            _at_least("lines_taxed", "lines_covered"),
+            _at_least("avg_additional_rate_before_pct", "avg_additional_rate_after_pct"),
+        ],
+    )
+
+
+def fct_exemption_band():
+    return suite(
+        "marts.fct_exemption_band",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id"),
+            *not_null("coverage_share_low", "coverage_share_high", "low_method", "high_method"),
+            between("coverage_share_low", 0, 1),
+            between("coverage_share_high", 0, 1),
+            _at_least("coverage_share_high", "coverage_share_low"),
         ],
     )
 
@@ -72,4 +139,7 @@ BUILDERS = [
     fct_retaliation_coverage,
     fct_average_tariff,
     dim_product_categories,
+    fct_exemption_eligibility,
+    fct_exemption_coverage,
+    fct_exemption_band,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from expectations._common import (
     between,
     columns_exist,
+    gxe,
     hs_code,
     in_set,
     not_null,
@@ -19,18 +20,31 @@ MEASURE_KINDS = [
     "retaliation",
     "retaliation_change",
     "suspension",
+    "retaliation_state",
     "exclusion",
     "exemption",
 ]
+NATIONAL_LINE = r"^\d{8}(?:\d{2}[A-Z]?)?$"
+
+
+def _basic(name: str, columns: list[str], min_rows: int = 1, required: tuple = ()) -> list:
+    return [
+        *columns_exist(*columns, *LINEAGE),
+        rows_at_least(min_rows),
+        *not_null(*required, *LINEAGE),
+    ]
 
 
 def tariff_measures():
     return suite(
         "raw.tariff_measures",
         [
-            *columns_exist("measure_id", "kind", "effective_date", *LINEAGE),
-            rows_at_least(2),
-            *not_null("measure_id", "kind", "effective_date", *LINEAGE),
+            *_basic(
+                "tariff_measures",
+                ["measure_id", "schedule_id", "kind", "effective_date"],
+                2,
+                ("measure_id", "schedule_id", "kind", "effective_date"),
+            ),
             in_set("kind", MEASURE_KINDS),
         ],
     )
@@ -40,10 +54,13 @@ def tariff_lines():
     return suite(
         "raw.tariff_lines",
         [
-            *columns_exist("national_line_code", "hs_revision", "description", *LINEAGE),
-            rows_at_least(1000),
-            *not_null("national_line_code", *LINEAGE),
-            hs_code("national_line_code", 10, suffix=True),
+            *_basic(
+                "tariff_lines",
+                ["schedule_id", "national_line_code", "hs_revision", "description"],
+                1000,
+                ("schedule_id", "national_line_code"),
+            ),
+            gxe().ExpectColumnValuesToMatchRegex(column="national_line_code", regex=NATIONAL_LINE),
         ],
     )
 
@@ -52,9 +69,12 @@ def tariff_line_rates():
     return suite(
         "raw.tariff_line_rates",
         [
-            *columns_exist("national_line_code", "measure_id", "rate_pp", *LINEAGE),
-            rows_at_least(1000),
-            *not_null("national_line_code", "measure_id", *LINEAGE),
+            *_basic(
+                "tariff_line_rates",
+                ["schedule_id", "national_line_code", "measure_id", "rate_pp"],
+                1000,
+                ("schedule_id", "national_line_code", "measure_id"),
+            ),
             between("rate_pp", -100, 1000),
         ],
     )
@@ -64,19 +84,19 @@ def trade_flows():
     return suite(
         "raw.trade_flows",
         [
-            *columns_exist(
-                "reporter_iso3",
-                "partner_iso3",
-                "flow",
-                "hs_code",
-                "hs_level",
-                "period",
-                "trade_value_usd",
-                *LINEAGE,
-            ),
-            rows_at_least(1),
-            *not_null(
-                "reporter_iso3", "partner_iso3", "flow", "hs_code", "trade_value_usd", *LINEAGE
+            *_basic(
+                "trade_flows",
+                [
+                    "reporter_iso3",
+                    "partner_iso3",
+                    "flow",
+                    "hs_code",
+                    "hs_level",
+                    "period",
+                    "trade_value_usd",
+                ],
+                1,
+                ("reporter_iso3", "partner_iso3", "flow", "hs_code", "trade_value_usd"),
             ),
             in_set("flow", ["import", "export"]),
             between("trade_value_usd", 0, None),
@@ -88,9 +108,7 @@ def piie_sectors():
     return suite(
         "raw.piie_sectors",
         [
-            *columns_exist("hs8_code", "sector", *LINEAGE),
-            rows_at_least(1),
-            *not_null("hs8_code", "sector"),
+            *_basic("piie_sectors", ["hs8_code", "sector"], 1, ("hs8_code", "sector")),
             hs_code("hs8_code", 8),
         ],
     )
@@ -100,9 +118,12 @@ def hs_nomenclature():
     return suite(
         "raw.hs_nomenclature",
         [
-            *columns_exist("hs_revision", "hs_code", "level", "description", *LINEAGE),
-            rows_at_least(1000),
-            *not_null("hs_revision", "hs_code", "level"),
+            *_basic(
+                "hs_nomenclature",
+                ["hs_revision", "hs_code", "level", "description"],
+                1000,
+                ("hs_revision", "hs_code", "level"),
+            ),
             in_set("level", [2, 4, 6]),
             in_set("hs_revision", ["HS2017", "HS2022"]),
         ],
@@ -113,9 +134,145 @@ def hs_sections():
     return suite(
         "raw.hs_sections",
         [
-            *columns_exist("hs_revision", "section", "section_name", *LINEAGE),
-            rows_at_least(21),
-            *not_null("section", "section_name"),
+            *_basic(
+                "hs_sections",
+                ["hs_revision", "section", "section_name"],
+                21,
+                ("section", "section_name"),
+            ),
+        ],
+    )
+
+
+def retaliation_matrix():
+    return suite(
+        "raw.retaliation_matrix",
+        [
+            *_basic(
+                "retaliation_matrix",
+                ["reporter_iso3", "national_line_code", "rate_pct"],
+                1000,
+                ("reporter_iso3", "national_line_code", "rate_pct"),
+            ),
+            gxe().ExpectColumnValuesToMatchRegex(column="national_line_code", regex=r"^\d{4,12}$"),
+            between("rate_pct", 0, 1000),
+        ],
+    )
+
+
+def mof_retaliation_list_2018():
+    return suite(
+        "raw.mof_retaliation_list_2018",
+        [
+            *_basic(
+                "mof_retaliation_list_2018",
+                ["hs8_code", "additional_rate_pct"],
+                1,
+                ("hs8_code", "additional_rate_pct"),
+            ),
+            hs_code("hs8_code", 8),
+        ],
+    )
+
+
+def hs_concordance():
+    return suite(
+        "raw.hs_concordance",
+        [
+            *_basic(
+                "hs_concordance",
+                ["from_hs6", "to_hs6", "relationship"],
+                1000,
+                ("from_hs6", "to_hs6"),
+            ),
+            hs_code("from_hs6", 6),
+            hs_code("to_hs6", 6),
+        ],
+    )
+
+
+def exclusion_announcements():
+    return suite(
+        "raw.exclusion_announcements",
+        [
+            *_basic(
+                "exclusion_announcements",
+                ["announcement_id", "effective_from_date", "stated_item_count"],
+                1,
+                ("announcement_id",),
+            ),
+        ],
+    )
+
+
+def exclusion_items():
+    return suite(
+        "raw.exclusion_items",
+        [
+            *_basic(
+                "exclusion_items",
+                ["announcement_id", "hs8_code"],
+                1,
+                ("announcement_id", "hs8_code"),
+            ),
+            hs_code("hs8_code", 8),
+        ],
+    )
+
+
+def product_categories():
+    return suite(
+        "raw.product_categories",
+        [
+            *_basic(
+                "product_categories",
+                ["category", "hs_revision", "hs_prefix", "match"],
+                1,
+                ("category", "hs_revision", "hs_prefix", "match"),
+            ),
+        ],
+    )
+
+
+def exemption_scenarios():
+    return suite(
+        "raw.exemption_scenarios",
+        [
+            *_basic(
+                "exemption_scenarios",
+                ["scenario_id", "base_schedule_id", "base_date"],
+                1,
+                ("scenario_id", "base_schedule_id", "base_date"),
+            ),
+        ],
+    )
+
+
+def exemption_scenario_windows():
+    return suite(
+        "raw.exemption_scenario_windows",
+        [
+            *_basic(
+                "exemption_scenario_windows",
+                ["scenario_id", "window_months"],
+                1,
+                ("scenario_id", "window_months", "window_start_date"),
+            ),
+            between("window_months", 1, None),
+        ],
+    )
+
+
+def exemption_scenario_rules():
+    return suite(
+        "raw.exemption_scenario_rules",
+        [
+            *_basic(
+                "exemption_scenario_rules",
+                ["scenario_id", "rule_type", "rule_value"],
+                1,
+                ("scenario_id", "rule_type", "rule_kind", "rule_value"),
+            ),
         ],
     )
 
@@ -128,4 +285,13 @@ BUILDERS = [
     piie_sectors,
     hs_nomenclature,
     hs_sections,
+    retaliation_matrix,
+    mof_retaliation_list_2018,
+    hs_concordance,
+    exclusion_announcements,
+    exclusion_items,
+    product_categories,
+    exemption_scenarios,
+    exemption_scenario_windows,
+    exemption_scenario_rules,
 ]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from expectations._common import (
     between,
+    gxe,
     hs_code,
     in_set,
     not_null,
@@ -14,40 +15,45 @@ from expectations._common import (
     unique_key,
 )
 
+# a national line: CN 8-digit (2025 matrix) or HS10, with PIIE's A/B value-split suffix
+NATIONAL_LINE = r"^\d{8}(?:\d{2}[A-Z]?)?$"
 
-def stg_piie__tariff_measures():
+
+def stg_tariffs__measures():
     return suite(
-        "staging.stg_piie__tariff_measures",
+        "staging.stg_tariffs__measures",
         [
             rows_at_least(2),
             unique_key("measure_id"),
-            *not_null("measure_id", "measure_kind", "effective_date", "is_mfn_component"),
+            *not_null("measure_id", "schedule_id", "measure_kind", "effective_date"),
+            in_set("retaliation_basis", ["s232", "s301", "mixed", "unknown"]),
             between("effective_date", datetime(1990, 1, 1), datetime(2100, 1, 1)),
         ],
     )
 
 
-def stg_piie__tariff_lines():
+def stg_tariffs__schedule_lines():
     return suite(
-        "staging.stg_piie__tariff_lines",
+        "staging.stg_tariffs__schedule_lines",
         [
             rows_at_least(1000),
-            unique_key("national_line_code"),
-            *not_null("national_line_code", "hs8_code", "hs6_code"),
-            hs_code("national_line_code", 10, suffix=True),
+            unique_key("schedule_id", "national_line_code"),
+            *not_null("schedule_id", "national_line_code", "hs8_code", "hs6_code", "hs_revision"),
+            gxe().ExpectColumnValuesToMatchRegex(column="national_line_code", regex=NATIONAL_LINE),
             hs_code("hs8_code", 8),
             hs_code("hs6_code", 6),
+            in_set("hs_revision", ["HS2017", "HS2022"]),
         ],
     )
 
 
-def stg_piie__tariff_line_rates():
+def stg_tariffs__line_rates():
     return suite(
-        "staging.stg_piie__tariff_line_rates",
+        "staging.stg_tariffs__line_rates",
         [
             rows_at_least(1000),
-            unique_key("national_line_code", "measure_id"),
-            *not_null("national_line_code", "measure_id"),
+            unique_key("schedule_id", "national_line_code", "measure_id"),
+            *not_null("schedule_id", "national_line_code", "measure_id"),
             between("rate_pp", -100, 1000),
         ],
     )
@@ -93,11 +99,120 @@ def stg_reference__hs_nomenclature():
     )
 
 
+def stg_mof__retaliation_list_2018():
+    return suite(
+        "staging.stg_mof__retaliation_list_2018",
+        [
+            rows_at_least(1),
+            unique_key("hs8_code"),
+            hs_code("hs8_code", 8),
+            between("additional_rate_pct", 0, 100),
+        ],
+    )
+
+
+def stg_reference__hs_concordance():
+    return suite(
+        "staging.stg_reference__hs_concordance",
+        [
+            rows_at_least(1000),
+            unique_key("from_revision", "from_hs6", "to_revision", "to_hs6"),
+            hs_code("from_hs6", 6),
+            hs_code("to_hs6", 6),
+            in_set("relationship", ["1:1", "n:1", "1:n", "n:n"]),
+        ],
+    )
+
+
+def stg_reference__product_categories():
+    return suite(
+        "staging.stg_reference__product_categories",
+        [
+            rows_at_least(1),
+            unique_key("category", "hs_revision", "hs_prefix", "match_type"),
+            *not_null("category", "hs_revision", "hs_prefix", "basis"),
+            gxe().ExpectColumnValuesToMatchRegex(column="hs_prefix", regex=r"^(?:\d{2}){1,4}$"),
+            in_set("match_type", ["include", "exclude"]),
+        ],
+    )
+
+
+def stg_exclusions__announcements():
+    return suite(
+        "staging.stg_exclusions__announcements",
+        [
+            rows_at_least(1),
+            unique_key("announcement_id"),
+            gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="effective_to_date",
+                column_B="effective_from_date",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+        ],
+    )
+
+
+def stg_exclusions__items():
+    return suite(
+        "staging.stg_exclusions__items",
+        [
+            rows_at_least(1),
+            unique_key("exclusion_item_id"),
+            *not_null("announcement_id", "hs8_code"),
+            hs_code("hs8_code", 8),
+        ],
+    )
+
+
+def stg_scenarios__scenarios():
+    return suite(
+        "staging.stg_scenarios__scenarios",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id"),
+            *not_null("scenario_id", "base_schedule_id", "base_date"),
+            gxe().ExpectColumnValuesToMatchRegex(column="scenario_id", regex=r"^[a-z][a-z0-9_]*$"),
+        ],
+    )
+
+
+def stg_scenarios__windows():
+    return suite(
+        "staging.stg_scenarios__windows",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id", "window_months"),
+            between("window_months", 1, 120),
+        ],
+    )
+
+
+def stg_scenarios__rules():
+    return suite(
+        "staging.stg_scenarios__rules",
+        [
+            rows_at_least(1),
+            unique_key("scenario_id", "rule_type", "rule_kind", "rule_value"),
+            in_set("rule_type", ["include", "exclude"]),
+            in_set("rule_kind", ["category", "hs_prefix"]),
+        ],
+    )
+
+
 BUILDERS = [
-    stg_piie__tariff_measures,
-    stg_piie__tariff_lines,
-    stg_piie__tariff_line_rates,
+    stg_tariffs__measures,
+    stg_tariffs__schedule_lines,
+    stg_tariffs__line_rates,
     stg_customs__trade_flows,
     stg_piie__sectors,
     stg_reference__hs_nomenclature,
+    stg_mof__retaliation_list_2018,
+    stg_reference__hs_concordance,
+    stg_reference__product_categories,
+    stg_exclusions__announcements,
+    stg_exclusions__items,
+    stg_scenarios__scenarios,
+    stg_scenarios__windows,
+    stg_scenarios__rules,
 ]

@@ -34,12 +34,16 @@ IMPORTS_VALUE_COLUMN = "2017 China's Imports from US (000USD)"
 HS_REVISION = "HS2017"  # China's 2018 schedule is built on HS2017
 WEIGHT_YEAR = 2017
 
+SCHEDULE_ID = "piie_2019_06"  # China's schedule as PIIE compiled it, through 1 June 2019
+
 MEASURES_SCHEMA = pa.schema(
     [
         ("measure_id", pa.string()),
+        ("schedule_id", pa.string()),
         ("reporter_iso3", pa.string()),
         ("target_partner_iso3", pa.string()),
         ("kind", pa.string()),
+        ("retaliation_basis", pa.string()),
         ("effective_date", pa.date32()),
         ("end_date", pa.date32()),
         ("sequence", pa.int32()),
@@ -54,12 +58,14 @@ MEASURES_SCHEMA = pa.schema(
     ]
 )
 TARIFF_LINES_SCHEMA = with_lineage(
+    ("schedule_id", pa.string()),
     ("national_line_code", pa.string()),
     ("reporter_iso3", pa.string()),
     ("hs_revision", pa.string()),
     ("description", pa.string()),
 )
 LINE_RATES_SCHEMA = with_lineage(
+    ("schedule_id", pa.string()),
     ("national_line_code", pa.string()),
     ("measure_id", pa.string()),
     ("rate_pp", pa.float64()),
@@ -95,6 +101,17 @@ _KIND_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"MFN", re.I), "mfn_change"),
 ]
 _HEADER = re.compile(r"^\s*([A-Z][a-z]+ \d{1,2}, \d{4})\s*\n\s*(.+?)\s*$", re.S)
+
+
+def retaliation_basis(kind: str, description: str) -> str | None:
+    """Which US action a retaliatory measure answers: exclusions lift only the s301 part."""
+    if kind.startswith("mfn"):
+        return None
+    if "232" in description:
+        return "s232"
+    if "301" in description or "$60 billion" in description:
+        return "s301"
+    return "unknown"
 
 
 def parse_measure_header(src: SourceFile, column: int, text: Any) -> tuple[date, str, str]:
@@ -182,9 +199,11 @@ def load_tariff_schedule(
             1,
             {
                 "measure_id": measure_id,
+                "schedule_id": SCHEDULE_ID,
                 "reporter_iso3": "CHN",
                 "target_partner_iso3": "ALL" if kind.startswith("mfn") else "USA",
                 "kind": kind,
+                "retaliation_basis": retaliation_basis(kind, description),
                 "effective_date": effective,
                 "end_date": None,
                 "sequence": seq,
@@ -234,6 +253,7 @@ def load_tariff_schedule(
             TARIFF_SHEET,
             offset,
             {
+                "schedule_id": SCHEDULE_ID,
                 "national_line_code": code,
                 "reporter_iso3": "CHN",
                 "hs_revision": HS_REVISION,
@@ -248,7 +268,12 @@ def load_tariff_schedule(
                 src,
                 TARIFF_SHEET,
                 offset,
-                {"national_line_code": code, "measure_id": measure_id, "rate_pp": value},
+                {
+                    "schedule_id": SCHEDULE_ID,
+                    "national_line_code": code,
+                    "measure_id": measure_id,
+                    "rate_pp": value,
+                },
                 loaded_at,
             )
     rates.rows_read = len(rates.rows)  # derived: one record per loaded line and measure column

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from etl.ingest import hs_nomenclature, piie
+from etl.ingest import (
+    china_exclusions,
+    china_mof,
+    hs_concordance,
+    hs_nomenclature,
+    ita,
+    piie,
+    product_categories,
+)
 from etl.ingest.common import RawDataset, SourceFile
 
 Loader = Callable[[SourceFile, datetime], list[RawDataset]]
@@ -18,6 +26,7 @@ class LandingSource:
     relative_path: str
     loader: Loader
     description: str
+    folder: str = "landing"  # "landing" (data/landing) or "reference" (data/reference)
 
 
 def _piie_workbook(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
@@ -75,6 +84,43 @@ SOURCES: list[LandingSource] = [
         "harmonized_system/hs2022/sections.csv",
         _sections("HS2022"),
         "HS2022 sections",
+    ),
+    LandingSource(
+        "ita_retaliation_matrix",
+        "ita_retaliation_matrix/underlying_trade_retaliations.csv",
+        ita.load_retaliation_matrix,
+        "US ITA Retaliation Product Matrix, 28 March 2025 (China: 2025 state, HS2022)",
+    ),
+    LandingSource(
+        "china_mof_2018",
+        "china_mof_2018/P020180401856022545193.xlsx",
+        china_mof.load_mof_list,
+        "China MOF list of 2 April 2018 (s.232 retaliation)",
+    ),
+    LandingSource(
+        "hs2022_to_hs2017",
+        "unsd_hs_concordance/HS2022toHS2017ConversionAndCorrelationTables.xlsx",
+        hs_concordance.load_concordance,
+        "UNSD HS2022 -> HS2017 correlation table",
+    ),
+    LandingSource(
+        "china_exclusion_announcements",
+        "china_exclusions/exclusion_announcements.csv",
+        china_exclusions.load_announcements,
+        "China's exclusion announcements",
+    ),
+    LandingSource(
+        "china_exclusion_items",
+        "china_exclusions/exclusion_items.csv",
+        china_exclusions.load_items,
+        "Items of China's exclusion lists",
+    ),
+    LandingSource(
+        "product_categories",
+        "product_categories.csv",
+        product_categories.load_product_categories,
+        "Reviewed product categories (HS prefix rules per revision)",
+        folder="reference",
     ),
 ]
 

@@ -1,31 +1,65 @@
-/*  The rates of every tariff line in force on every measure date: MFN rate (level plus all MFN
-    changes so far), additional retaliatory rate (all retaliation, changes, suspensions and
-    exclusions so far) and the measures that moved the line.
-    A line without an ad valorem MFN level keeps a NULL MFN (and applied) rate.
-    grain: one row per national tariff line and as-of date
-    primary key: national_line_code, as_of_date */
+/*  The rates of every tariff line in force on every date its schedule changes: MFN rate (level
+    plus all MFN changes so far), additional retaliatory rate (retaliation, changes,
+    suspensions and retaliation states so far, less the s.301 part while an exclusion list
+    covers the line) and the measures behind them. A line without an ad valorem MFN level
+    keeps a NULL MFN (and applied) rate.
+    grain: one row per schedule, national tariff line and as-of date
+    primary key: schedule_id, national_line_code, as_of_date */
 
 with
 
 tariff_lines as (
-    select * from staging.stg_piie__tariff_lines
+    select * from staging.stg_tariffs__schedule_lines
 ),
 
 line_rates as (
-    select * from staging.stg_piie__tariff_line_rates
+    select * from staging.stg_tariffs__line_rates
 ),
 
 measures as (
-    select * from staging.stg_piie__tariff_measures
+    select * from staging.stg_tariffs__measures
 ),
 
-as_of_dates as (
-    select distinct measures.effective_date as as_of_date
+exclusion_lines as (
+    select * from intermediate.int_exclusion_lines_resolved
+),
+
+exclusions as (
+    select
+        measures.schedule_id,
+        measures.measure_id,
+        measures.effective_date,
+        measures.end_date,
+        exclusion_lines.hs8_code,
+        exclusion_lines.announcement_id,
+        exclusion_lines.is_list_complete
     from measures
+    inner join exclusion_lines
+        on measures.measure_id = exclusion_lines.measure_id
+),
+
+schedule_dates as (
+    select distinct
+        measures.schedule_id,
+        measures.effective_date as as_of_date
+    from measures
+    where measures.measure_kind <> 'exclusion'
+    union
+    select
+        exclusions.schedule_id,
+        exclusions.effective_date
+    from exclusions
+    union
+    select
+        exclusions.schedule_id,
+        exclusions.end_date
+    from exclusions
+    where exclusions.end_date is not null
 ),
 
 rates_with_dates as (
     select
+        line_rates.schedule_id,
         line_rates.national_line_code,
         line_rates.measure_id,
         line_rates.rate_pp,
@@ -35,6 +69,7 @@ rates_with_dates as (
         measures.effective_date,
         measures.measure_sequence,
         measures.measure_kind,
+        measures.retaliation_basis,
         measures.is_mfn_component,
         measures.is_additional_component
 
@@ -45,16 +80,21 @@ rates_with_dates as (
 
 line_dates as (
     select
+        tariff_lines.schedule_id,
         tariff_lines.national_line_code,
-        as_of_dates.as_of_date
+        tariff_lines.hs8_code,
+        schedule_dates.as_of_date
     from tariff_lines
-    cross join as_of_dates
+    inner join schedule_dates
+        on tariff_lines.schedule_id = schedule_dates.schedule_id
 ),
 
 stated as (
     select
+        line_dates.schedule_id,
         line_dates.national_line_code,
         line_dates.as_of_date,
+        any_value(line_dates.hs8_code) as hs8_code,
 
         case
             when bool_or(
@@ -64,38 +104,87 @@ stated as (
                 where rates_with_dates.is_mfn_component
             )
         end as mfn_rate_pct,
-        coalesce(
-            sum(rates_with_dates.rate_pp_exact) filter (
-                where rates_with_dates.is_additional_component
-            ),
-            0
-        ) as additional_rate_pct,
-        list(rates_with_dates.measure_id order by rates_with_dates.effective_date, rates_with_dates.measure_sequence)
-            filter (
-                where rates_with_dates.measure_kind = 'mfn_level'
+        coalesce(sum(rates_with_dates.rate_pp_exact) filter (
+            where rates_with_dates.is_additional_component
+        ), 0) as additional_before_exclusions_pct,
+        coalesce(sum(rates_with_dates.rate_pp_exact) filter (
+            where
+                rates_with_dates.is_additional_component
+                and rates_with_dates.retaliation_basis = 's301'
+        ), 0) as additional_s301_pct,
+        list(
+            rates_with_dates.measure_id
+            order by rates_with_dates.effective_date, rates_with_dates.measure_sequence
+        ) filter (
+            where
+                rates_with_dates.measure_kind = 'mfn_level'
                 or coalesce(rates_with_dates.rate_pp, 0) <> 0
-            ) as measure_ids
+        ) as rate_measure_ids
 
     from line_dates
     left join rates_with_dates
         on
-            line_dates.national_line_code = rates_with_dates.national_line_code
+            line_dates.schedule_id = rates_with_dates.schedule_id
+            and line_dates.national_line_code = rates_with_dates.national_line_code
             and line_dates.as_of_date >= rates_with_dates.effective_date
-    group by line_dates.national_line_code, line_dates.as_of_date
+    group by line_dates.schedule_id, line_dates.national_line_code, line_dates.as_of_date
+),
+
+exclusions_in_force as (
+    select
+        stated.schedule_id,
+        stated.national_line_code,
+        stated.as_of_date,
+        list(exclusions.measure_id order by exclusions.effective_date, exclusions.measure_id)
+            as exclusion_measure_ids,
+        string_agg(
+            distinct exclusions.announcement_id, ','
+            order by exclusions.announcement_id
+        ) as exclusion_announcement_ids,
+        bool_and(exclusions.is_list_complete) as is_exclusion_list_complete
+    from stated
+    inner join exclusions
+        on
+            stated.schedule_id = exclusions.schedule_id
+            and stated.hs8_code = exclusions.hs8_code
+            and stated.as_of_date >= exclusions.effective_date
+            and (exclusions.end_date is null or stated.as_of_date < exclusions.end_date)
+    group by stated.schedule_id, stated.national_line_code, stated.as_of_date
 ),
 
 final as (
     select
+        stated.schedule_id,
         stated.national_line_code,
         stated.as_of_date,
 
         stated.mfn_rate_pct,
-        stated.additional_rate_pct,
-        stated.mfn_rate_pct + stated.additional_rate_pct as applied_rate_pct,
-        stated.measure_ids,
-        stated.additional_rate_pct > 0 as is_retaliation_in_force
+        case
+            when exclusions_in_force.national_line_code is not null
+                then stated.additional_before_exclusions_pct - stated.additional_s301_pct
+            else stated.additional_before_exclusions_pct
+        end as additional_rate_pct,
+        list_concat(
+            stated.rate_measure_ids, coalesce(exclusions_in_force.exclusion_measure_ids, [])
+        ) as measure_ids,
+        exclusions_in_force.national_line_code is not null as is_exclusion_in_force,
+        exclusions_in_force.exclusion_announcement_ids,
+        exclusions_in_force.is_exclusion_list_complete
 
     from stated
+    left join exclusions_in_force
+        on
+            stated.schedule_id = exclusions_in_force.schedule_id
+            and stated.national_line_code = exclusions_in_force.national_line_code
+            and stated.as_of_date = exclusions_in_force.as_of_date
+),
+
+with_applied as (
+    select
+        final.*,
+        final.mfn_rate_pct + final.additional_rate_pct as applied_rate_pct,
+        final.additional_rate_pct > 0 as is_retaliation_in_force
+    from final
 )
 
-select * from final
+select * from with_applied

@@ -1,5 +1,6 @@
-/*  China's 2017 imports from the US by HS8, on every as-of date, with the tariff state of the
-    HS8 and its PIIE sector. Trade in an HS8 absent from the tariff schedule is kept, unmatched.
+/*  China's 2017 imports from the US by HS8, on every as-of date of the tariff schedule of the
+    same HS revision, with the tariff state of the HS8 and its PIIE sector. Trade in an HS8
+    absent from the schedule is kept, unmatched.
     grain: one row per trade flow and as-of date
     primary key: trade_flow_id, as_of_date */
 
@@ -22,7 +23,9 @@ sectors as (
 ),
 
 as_of_dates as (
-    select distinct hs8_states.as_of_date
+    select distinct
+        hs8_states.hs_revision,
+        hs8_states.as_of_date
     from hs8_states
 ),
 
@@ -30,11 +33,13 @@ flows_by_date as (
     select
         trade_flows.trade_flow_id,
         trade_flows.hs_code as hs8_code,
+        trade_flows.hs_revision,
         trade_flows.period_year,
         trade_flows.trade_value_usd,
         as_of_dates.as_of_date
     from trade_flows
-    cross join as_of_dates
+    inner join as_of_dates
+        on trade_flows.hs_revision = as_of_dates.hs_revision
 ),
 
 joined as (
@@ -43,10 +48,13 @@ joined as (
         flows_by_date.as_of_date,
 
         flows_by_date.hs8_code,
+        flows_by_date.hs_revision,
         flows_by_date.period_year as weight_year,
         coalesce(sectors.sector, 'Not in PIIE sector list') as sector,
         hs8_states.hs8_code is not null as has_tariff_line,
         coalesce(hs8_states.is_covered, false) as is_covered,
+        coalesce(hs8_states.has_incomplete_exclusion_list, false)
+            as has_incomplete_exclusion_list,
         hs8_states.lines_total,
         hs8_states.lines_covered,
         hs8_states.mfn_rate_pct,
@@ -59,6 +67,7 @@ joined as (
     left join hs8_states
         on
             flows_by_date.hs8_code = hs8_states.hs8_code
+            and flows_by_date.hs_revision = hs8_states.hs_revision
             and flows_by_date.as_of_date = hs8_states.as_of_date
     left join sectors
         on flows_by_date.hs8_code = sectors.hs8_code

@@ -15,6 +15,9 @@ flows as (
 
 hs8_states as (
     select * from intermediate.int_tariff_lines_rolled_up_to_hs8
+    where int_tariff_lines_rolled_up_to_hs8.hs_revision in (
+        select distinct flows.hs_revision from flows
+    )
 ),
 
 weighted_flows as (
@@ -40,7 +43,8 @@ trade_weighted_sums as (
             as additional_x_value,
         sum(weighted_flows.trade_value_usd * weighted_flows.mfn_rate_pct) as mfn_x_value,
         sum(weighted_flows.trade_value_usd) as weighted_value_usd,
-        count(*) as hs8_codes_weighted
+        count(*) as hs8_codes_weighted,
+        bool_or(weighted_flows.has_incomplete_exclusion_list) as has_incomplete_exclusion_list
     from weighted_flows
     group by weighted_flows.as_of_date
 ),
@@ -60,6 +64,7 @@ trade_weighted as (
             trade_weighted_sums.mfn_x_value / trade_weighted_sums.weighted_value_usd as double
         ) as avg_mfn_rate_pct,
         trade_weighted_sums.hs8_codes_weighted,
+        trade_weighted_sums.has_incomplete_exclusion_list,
         cast(trade_weighted_sums.weighted_value_usd as double) as weighted_value_usd,
         cast(coalesce(excluded_flows.excluded_value_usd, 0) as double) as excluded_value_usd
     from trade_weighted_sums
@@ -77,6 +82,7 @@ simple_average as (
         ) as double) as avg_additional_rate_pct,
         cast(avg(hs8_states.mfn_rate_pct) as double) as avg_mfn_rate_pct,
         count(hs8_states.applied_rate_pct) as hs8_codes_weighted,
+        bool_or(hs8_states.has_incomplete_exclusion_list) as has_incomplete_exclusion_list,
         cast(null as double) as weighted_value_usd,
         cast(null as double) as excluded_value_usd
     from hs8_states

@@ -1,6 +1,9 @@
 /*  How much of China's 2017 imports from the US is covered by retaliation on each measure date,
     by PIIE sector (reproduces PIIE's Figure 2). Trade in HS8 codes missing from the tariff
-    schedule counts as not covered and is also reported as unmatched.
+    schedule counts as not covered and is also reported as unmatched. Dates after 2019-06-01
+    carry only the exclusion lists: the Sep/Dec 2019 rounds and the Feb 2020 halving are not in
+    the bundled schedule. has_incomplete_exclusion_list flags figures that rest on an exclusion
+    list of which only part of the items is known.
     grain: one row per as-of date and sector
     primary key: as_of_date, sector */
 
@@ -15,7 +18,13 @@ line_states as (
 ),
 
 tariff_lines as (
-    select * from staging.stg_piie__tariff_lines
+    select * from staging.stg_tariffs__schedule_lines
+),
+
+trade_revisions as (
+    select distinct stg_customs__trade_flows.hs_revision
+    from staging.stg_customs__trade_flows
+    where stg_customs__trade_flows.source = 'piie_itc_trade_map'
 ),
 
 sectors as (
@@ -34,7 +43,8 @@ value_by_sector as (
         sum(flows.trade_value_usd) filter (where flows.is_covered) as covered_value_usd,
         sum(flows.trade_value_usd) filter (where not flows.is_covered) as not_covered_value_usd,
         sum(flows.trade_value_usd) filter (where not flows.has_tariff_line) as unmatched_value_usd,
-        sum(flows.trade_value_usd) as total_value_usd
+        sum(flows.trade_value_usd) as total_value_usd,
+        bool_or(flows.has_incomplete_exclusion_list) as has_incomplete_exclusion_list
     from flows
     group by flows.as_of_date, flows.sector
 ),
@@ -47,7 +57,11 @@ lines_by_sector as (
         count(*) filter (where line_states.is_retaliation_in_force) as lines_covered
     from line_states
     inner join tariff_lines
-        on line_states.national_line_code = tariff_lines.national_line_code
+        on
+            line_states.schedule_id = tariff_lines.schedule_id
+            and line_states.national_line_code = tariff_lines.national_line_code
+    inner join trade_revisions
+        on tariff_lines.hs_revision = trade_revisions.hs_revision
     left join sectors
         on tariff_lines.hs8_code = sectors.hs8_code
     group by line_states.as_of_date, coalesce(sectors.sector, 'Not in PIIE sector list')
@@ -62,6 +76,8 @@ joined as (
         'china_imports_from_usa_hs8' as weight_basis,
         coalesce(lines_by_sector.lines_covered, 0) as lines_covered,
         coalesce(lines_by_sector.lines_total, 0) as lines_total,
+        coalesce(value_by_sector.has_incomplete_exclusion_list, false)
+            as has_incomplete_exclusion_list,
 
         cast(coalesce(value_by_sector.covered_value_usd, 0) as double) as covered_value_usd,
         cast(coalesce(value_by_sector.not_covered_value_usd, 0) as double) as not_covered_value_usd,

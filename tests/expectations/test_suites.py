@@ -68,24 +68,24 @@ def test_codes_that_lost_their_leading_zero_fail_raw(rebuilt):
 
 def test_duplicate_key_fails_staging(rebuilt):
     settings, con = rebuilt
-    df = frame(con, "staging", "stg_piie__tariff_lines", settings)
+    df = frame(con, "staging", "stg_tariffs__schedule_lines", settings)
     df.loc[1, "national_line_code"] = df.loc[0, "national_line_code"]
-    results = validate_frame(df, suite_named("staging.stg_piie__tariff_lines"))
+    results = validate_frame(df, suite_named("staging.stg_tariffs__schedule_lines"))
     assert ("expect_column_values_to_be_unique", "national_line_code") in failures(results)
     failed = next(r for r in results if r.check == "expect_column_values_to_be_unique")
     assert "0101210010" in failed.examples
     assert (
-        "staging.stg_piie__tariff_lines: expect_column_values_to_be_unique on column "
+        "staging.stg_tariffs__schedule_lines: expect_column_values_to_be_unique on column "
         "'national_line_code' failed (2 unexpected values; e.g." in failed.line()
     )
 
 
 def test_implausible_rate_fails_staging(rebuilt):
     settings, con = rebuilt
-    df = frame(con, "staging", "stg_piie__tariff_line_rates", settings)
+    df = frame(con, "staging", "stg_tariffs__line_rates", settings)
     df.loc[5, "rate_pp"] = 1e6
     assert ("expect_column_values_to_be_between", "rate_pp") in failures(
-        validate_frame(df, suite_named("staging.stg_piie__tariff_line_rates"))
+        validate_frame(df, suite_named("staging.stg_tariffs__line_rates"))
     )
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 import pytest
 
-from etl import sql_runner
-from etl.ingest import hs_nomenclature, piie
+from etl import scenarios, sql_runner
+from etl.ingest import (
+    china_exclusions,
+    china_mof,
+    hs_concordance,
+    hs_nomenclature,
+    piie,
+    product_categories,
+)
 from etl.parquet_io import write_parquet_atomic
 from tests.helpers import PROJECT_ROOT
 
@@ -19,10 +26,11 @@ LINEAGE = {
     "_source_row": 1,
     "_loaded_at": datetime(2026, 1, 1, tzinfo=UTC),
 }
+SCHEDULE = "piie_2019_06"
 MEASURES = [
-    ("CHN-20180101-mfn_level", "mfn_level", date(2018, 1, 1), 1),
-    ("CHN-20180706-retaliation", "retaliation", date(2018, 7, 6), 2),
-    ("CHN-20190101-suspension", "suspension", date(2019, 1, 1), 3),
+    ("CHN-20180101-mfn_level", "mfn_level", None, date(2018, 1, 1), 1),
+    ("CHN-20180706-retaliation", "retaliation", "s301", date(2018, 7, 6), 2),
+    ("CHN-20190101-suspension", "suspension", "s301", date(2019, 1, 1), 3),
 ]
 # line -> (MFN level, retaliation, suspension); None = no ad valorem rate
 LINES = {
@@ -33,37 +41,58 @@ LINES = {
 }
 FLOWS = {"12019010": 100.0, "87032319": 50.0, "37025200": 10.0, "99999999": 40.0}
 SECTORS = {"12019010": "Soybeans", "87032319": "Autos and parts", "37025200": "All other goods"}
+# exclusion A1 lifts 12019010 in March 2019; A2 extends it through April but is incomplete
+ANNOUNCEMENTS = [
+    ("A1", "CHN-20190301-exclusion-01", date(2019, 3, 1), date(2019, 3, 31), 1, None),
+    ("A2", "CHN-20190401-exclusion-02", date(2019, 4, 1), date(2019, 4, 30), 2, "A1"),
+]
+
+
+MFN, RET = "CHN-20180101-mfn_level", "CHN-20180706-retaliation"
+EXCL1, EXCL2 = "CHN-20190301-exclusion-01", "CHN-20190401-exclusion-02"
 
 
 def _table(schema, rows):
     return pa.Table.from_pylist([{**LINEAGE, **r} for r in rows], schema=schema)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    import duckdb
-
-    raw = tmp_path_factory.mktemp("fixture") / "raw"
-    tables = {
-        "tariff_measures": _table(
-            piie.MEASURES_SCHEMA,
-            [
-                {
-                    "measure_id": m,
-                    "reporter_iso3": "CHN",
-                    "target_partner_iso3": "USA",
-                    "kind": k,
-                    "effective_date": d,
-                    "sequence": s,
-                    "description": k,
-                }
-                for m, k, d, s in MEASURES
-            ],
-        ),
+def raw_tables():
+    measures = [
+        {
+            "measure_id": m,
+            "schedule_id": SCHEDULE,
+            "reporter_iso3": "CHN",
+            "target_partner_iso3": "USA",
+            "kind": k,
+            "retaliation_basis": b,
+            "effective_date": d,
+            "sequence": s,
+            "description": k,
+        }
+        for m, k, b, d, s in MEASURES
+    ] + [
+        {
+            "measure_id": m,
+            "schedule_id": SCHEDULE,
+            "reporter_iso3": "CHN",
+            "target_partner_iso3": "USA",
+            "kind": "exclusion",
+            "retaliation_basis": "s301",
+            "effective_date": start,
+            "end_date": end + timedelta(days=1),
+            "sequence": 100,
+            "description": a,
+            "legal_reference": a,
+        }
+        for a, m, start, end, _, _ in ANNOUNCEMENTS
+    ]
+    return {
+        "tariff_measures": _table(piie.MEASURES_SCHEMA, measures),
         "tariff_lines": _table(
             piie.TARIFF_LINES_SCHEMA,
             [
                 {
+                    "schedule_id": SCHEDULE,
                     "national_line_code": c,
                     "reporter_iso3": "CHN",
                     "hs_revision": "HS2017",
@@ -75,7 +104,7 @@ def built(tmp_path_factory):
         "tariff_line_rates": _table(
             piie.LINE_RATES_SCHEMA,
             [
-                {"national_line_code": c, "measure_id": m[0], "rate_pp": v}
+                {"schedule_id": SCHEDULE, "national_line_code": c, "measure_id": m[0], "rate_pp": v}
                 for c, values in LINES.items()
                 for m, v in zip(MEASURES, values, strict=True)
             ],
@@ -125,8 +154,98 @@ def built(tmp_path_factory):
             hs_nomenclature.SECTIONS_SCHEMA,
             [{"hs_revision": "HS2017", "section": "II", "section_name": "Vegetable products"}],
         ),
+        "mof_retaliation_list_2018": _table(china_mof.MOF_SCHEMA, []),
+        "hs_concordance": _table(hs_concordance.CONCORDANCE_SCHEMA, []),
+        "product_categories": _table(
+            product_categories.CATEGORIES_SCHEMA,
+            [
+                {
+                    "category": "soybeans",
+                    "subcategory": "soybeans",
+                    "hs_revision": "HS2017",
+                    "hs_prefix": "1201",
+                    "match": "include",
+                    "basis": "HS 12.01",
+                }
+            ],
+        ),
+        "exclusion_announcements": _table(
+            china_exclusions.ANNOUNCEMENTS_SCHEMA,
+            [
+                {
+                    "announcement_id": a,
+                    "measure_id": m,
+                    "effective_from_date": start,
+                    "effective_to_date": end,
+                    "stated_item_count": n,
+                    "extends_announcement_ids": ext,
+                    "is_unofficial": False,
+                }
+                for a, m, start, end, n, ext in ANNOUNCEMENTS
+            ],
+        ),
+        "exclusion_items": _table(
+            china_exclusions.ITEMS_SCHEMA,
+            [
+                {
+                    "announcement_id": "A1",
+                    "item_no": "1",
+                    "is_ex_line": False,
+                    "hs8_code": "12019010",
+                }
+            ],
+        ),
+        "exemption_scenarios": _table(
+            scenarios.SCENARIOS_SCHEMA,
+            [
+                {
+                    "scenario_id": "fixture_soy",
+                    "description": "soybeans",
+                    "base_schedule_id": SCHEDULE,
+                    "base_date": date(2018, 9, 1),
+                    "claimed_share_low": 0.03,
+                    "claimed_share_high": 0.05,
+                }
+            ],
+        ),
+        "exemption_scenario_windows": _table(
+            scenarios.WINDOWS_SCHEMA,
+            [
+                {
+                    "scenario_id": "fixture_soy",
+                    "window_months": m,
+                    "window_start_date": date(2019, 1, 1),
+                    "window_end_date": date(2019, 1 + m, 1) if m < 12 else date(2020, 1, 1),
+                }
+                for m in (6, 12)
+            ],
+        ),
+        "exemption_scenario_rules": _table(
+            scenarios.RULES_SCHEMA,
+            [
+                {
+                    "scenario_id": "fixture_soy",
+                    "rule_type": "include",
+                    "rule_kind": "category",
+                    "rule_value": "soybeans",
+                },
+                {
+                    "scenario_id": "fixture_soy",
+                    "rule_type": "exclude",
+                    "rule_kind": "hs_prefix",
+                    "rule_value": "8703",
+                },
+            ],
+        ),
     }
-    for name, table in tables.items():
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    import duckdb
+
+    raw = tmp_path_factory.mktemp("fixture") / "raw"
+    for name, table in raw_tables().items():
         write_parquet_atomic(table, raw / name / "part-0.parquet")
     con = duckdb.connect()
     sql_runner.set_variables(con, {"raw_root": str(raw), "reference_root": str(raw)})
@@ -145,15 +264,11 @@ def test_timeline_opens_a_window_only_when_something_changes(built):
     d = date
     assert rows == [
         ("1201901000", d(2018, 1, 1), d(2018, 7, 6), 3.0, 0.0, 3.0, "CHN-20180101-mfn_level"),
-        (
-            "1201901000",
-            d(2018, 7, 6),
-            None,
-            3.0,
-            25.0,
-            28.0,
-            "CHN-20180101-mfn_level,CHN-20180706-retaliation",
-        ),
+        ("1201901000", d(2018, 7, 6), d(2019, 3, 1), 3.0, 25.0, 28.0, f"{MFN},{RET}"),
+        # exclusion A1 lifts the s301 duty, then its extension A2 (a new window: new measure)
+        ("1201901000", d(2019, 3, 1), d(2019, 4, 1), 3.0, 0.0, 3.0, f"{MFN},{RET},{EXCL1}"),
+        ("1201901000", d(2019, 4, 1), d(2019, 5, 1), 3.0, 0.0, 3.0, f"{MFN},{RET},{EXCL2}"),
+        ("1201901000", d(2019, 5, 1), None, 3.0, 25.0, 28.0, f"{MFN},{RET}"),
         ("3702520000", d(2018, 1, 1), None, None, 0.0, None, "CHN-20180101-mfn_level"),
         ("8703231911", d(2018, 1, 1), d(2018, 7, 6), 25.0, 0.0, 25.0, "CHN-20180101-mfn_level"),
         (
@@ -206,6 +321,9 @@ def test_coverage_counts_unmatched_trade_as_not_covered(built):
         (date(2018, 1, 1), 0.0, 200.0, 200.0, 40.0, 0),
         (date(2018, 7, 6), 150.0, 50.0, 200.0, 40.0, 3),
         (date(2019, 1, 1), 100.0, 100.0, 200.0, 40.0, 1),
+        (date(2019, 3, 1), 0.0, 200.0, 200.0, 40.0, 0),
+        (date(2019, 4, 1), 0.0, 200.0, 200.0, 40.0, 0),
+        (date(2019, 5, 1), 100.0, 100.0, 200.0, 40.0, 1),
     ]
     sectors = built.execute(
         "select sector, covered_value_usd, lines_covered from marts.fct_retaliation_coverage "
@@ -248,3 +366,68 @@ def test_dimension_covers_every_known_hs8(built):
     assert [r[0] for r in rows] == ["12019010", "37025200", "87032319", "99999999"]
     assert rows[0] == ("12019010", "Soybeans", True, True, "Oil seeds")
     assert rows[3][1:4] == ("Not in PIIE sector list", False, True)
+
+
+def test_extension_inherits_the_items_and_flags_an_incomplete_list(built):
+    rows = built.execute(
+        "select announcement_id, hs8_code, items_found, stated_item_count, is_list_complete "
+        "from intermediate.int_exclusion_lines_resolved order by 1"
+    ).fetchall()
+    assert rows == [("A1", "12019010", 1, 1, True), ("A2", "12019010", 1, 2, False)]
+    flags = built.execute(
+        "select valid_from_date, is_exclusion_in_force, exclusion_announcement_ids, "
+        "is_exclusion_list_complete from marts.fct_tariff_timeline "
+        "where national_line_code = '1201901000' and is_exclusion_in_force "
+        "order by 1"
+    ).fetchall()
+    assert flags == [(date(2019, 3, 1), True, "A1", True), (date(2019, 4, 1), True, "A2", False)]
+    incomplete = built.execute(
+        "select as_of_date from marts.fct_retaliation_coverage where has_incomplete_exclusion_list"
+    ).fetchall()
+    assert incomplete == [(date(2019, 4, 1),)]
+
+
+def test_eligibility_names_the_deciding_rule(built):
+    rows = built.execute(
+        "select national_line_code, is_taxed, is_eligible, decided_by, categories "
+        "from marts.fct_exemption_eligibility order by 1"
+    ).fetchall()
+    assert rows == [
+        ("1201901000", True, True, "include:category:soybeans", "soybeans"),
+        ("3702520000", False, False, "not_taxed", None),
+        ("8703231911", True, False, "exclude:hs_prefix:8703", None),
+        ("8703231990", True, False, "exclude:hs_prefix:8703", None),
+    ]
+
+
+def test_coverage_metrics_by_method_and_window(built):
+    rows = built.execute(
+        "select weighting_method, window_months, taxed_value_usd, covered_value_usd, "
+        "coverage_share, avg_additional_rate_before_pct, avg_additional_rate_after_pct, "
+        "duty_relief_usd, lines_taxed, lines_covered from marts.fct_exemption_coverage "
+        "where category = 'all' order by 1, 2"
+    ).fetchall()
+    for method in ("concordance", "exact_hs8", "hs6"):
+        six, twelve = (r for r in rows if r[0] == method)
+        # taxed: soybeans 100 + the two auto lines' halves of 50; covered: soybeans
+        assert six[2:4] == (150.0, 100.0) and twelve[2:4] == (150.0, 100.0)
+        assert six[4] == pytest.approx(2 / 3)
+        assert six[5] == pytest.approx(25.0)
+        assert six[6] == pytest.approx(50 * 25 / 150)
+        assert (six[7], twelve[7]) == (pytest.approx(12.5), pytest.approx(25.0))
+        assert six[8:] == (3, 1)
+    soy = built.execute(
+        "select taxed_value_usd, covered_value_usd, coverage_share from "
+        "marts.fct_exemption_coverage where category = 'soybeans' and window_months = 6 "
+        "and weighting_method = 'exact_hs8'"
+    ).fetchall()
+    assert soy == [(100.0, 100.0, 1.0)]
+
+
+def test_band_spans_the_methods_and_is_set_beside_the_claim(built):
+    (row,) = built.execute(
+        "select coverage_share_low, coverage_share_high, methods, claimed_share_low, "
+        "claimed_share_high, is_band_overlapping_claim from marts.fct_exemption_band"
+    ).fetchall()
+    assert row[0] == pytest.approx(2 / 3) and row[1] == pytest.approx(2 / 3)
+    assert row[2:] == (3, 0.03, 0.05, False)

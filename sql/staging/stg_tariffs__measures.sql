@@ -1,4 +1,5 @@
-/*  Tariff measures of the PIIE schedule: the MFN level of 1 Jan 2018 and each dated change.
+/*  Tariff measures of every schedule: MFN level and changes, retaliation rounds and changes,
+    suspensions, exclusions, and retaliation states (a cumulative level on a date).
     grain: one row per measure
     primary key: measure_id */
 
@@ -12,9 +13,11 @@ renamed as (
     select
         measures.measure_id,
 
+        measures.schedule_id,
         measures.reporter_iso3,
         measures.target_partner_iso3,
         measures.kind as measure_kind,
+        measures.retaliation_basis,
         measures.sequence as measure_sequence,
         measures.description as measure_description,
         measures.legal_reference,
@@ -23,7 +26,7 @@ renamed as (
         cast(measures.end_date as date) as end_date,
         measures.kind in ('mfn_level', 'mfn_change') as is_mfn_component,
         measures.kind in (
-            'retaliation', 'retaliation_change', 'suspension', 'exclusion'
+            'retaliation', 'retaliation_change', 'suspension', 'retaliation_state'
         ) as is_additional_component
 
     from measures

@@ -1,7 +1,8 @@
-/*  China's national tariff lines (HS10 statistical codes of the 2018 schedule, HS2017-based).
-    A/B suffixed codes are value-split lines of one HS10 and are kept as separate lines.
-    grain: one row per national tariff line
-    primary key: national_line_code */
+/*  National tariff lines of every schedule: China's HS10 statistical codes of the 2018
+    schedule (PIIE, HS2017-based; A/B suffixed value-split lines kept as separate lines) and
+    the CN 8-digit lines of the 2025 ITA matrix (HS2022-based).
+    grain: one row per schedule and national tariff line
+    primary key: schedule_id, national_line_code */
 
 with
 
@@ -11,6 +12,7 @@ tariff_lines as (
 
 renamed as (
     select
+        tariff_lines.schedule_id,
         tariff_lines.national_line_code,
 
         tariff_lines.reporter_iso3,

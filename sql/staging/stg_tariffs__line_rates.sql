@@ -1,7 +1,7 @@
-/*  Rate (MFN level) or rate change (percentage points) of each tariff line under each measure.
+/*  Rate (a level) or rate change (percentage points) of each tariff line under each measure.
     NULL rate: the line has a specific or compound duty with no ad valorem equivalent.
-    grain: one row per national tariff line and measure
-    primary key: national_line_code, measure_id */
+    grain: one row per schedule, national tariff line and measure
+    primary key: schedule_id, national_line_code, measure_id */
 
 with
 
@@ -11,6 +11,7 @@ line_rates as (
 
 renamed as (
     select
+        line_rates.schedule_id,
         line_rates.national_line_code,
         line_rates.measure_id,
 

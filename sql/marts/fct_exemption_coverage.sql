@@ -1,0 +1,180 @@
+/*  How much of the taxed trade an exemption scenario would reach, by weighting method and
+    product category (plus an 'all' row over the whole taxed base), for each window length.
+    taxed = additional retaliatory rate > 0 on the scenario's base date; covered = taxed and
+    eligible. Averages are trade-weighted additional rates over the taxed base, before and
+    after the exemption (exempted lines at 0). Duty relief = value x rate x months / 12.
+    unmatched_taxed_value_usd: taxed lines with no trade match under this method, valued by the
+    first other method that matches them (hs6, then concordance); 0 when none does.
+    grain: one row per scenario, weighting method, category and window length
+    primary key: scenario_id, weighting_method, category, window_months */
+
+with
+
+eligibility as (
+    select * from marts.fct_exemption_eligibility
+),
+
+weights as (
+    select * from intermediate.int_tariff_lines_weighted
+),
+
+codes_categorized as (
+    select * from intermediate.int_hs_codes_categorized
+),
+
+windows as (
+    select * from staging.stg_scenarios__windows
+),
+
+category_names as (
+    select distinct stg_reference__product_categories.category
+    from staging.stg_reference__product_categories
+    union all
+    select 'all'
+),
+
+fallback_values as (
+    select
+        weights.schedule_id,
+        weights.national_line_code,
+        coalesce(
+            max(weights.trade_value_usd) filter (
+                where weights.weighting_method = 'hs6' and weights.is_trade_matched
+            ),
+            max(weights.trade_value_usd) filter (
+                where weights.weighting_method = 'concordance' and weights.is_trade_matched
+            ),
+            0
+        ) as fallback_value_usd
+    from weights
+    group by weights.schedule_id, weights.national_line_code
+),
+
+weighted_lines as (
+    select
+        eligibility.scenario_id,
+        eligibility.national_line_code,
+        eligibility.hs_revision,
+        eligibility.is_taxed,
+        eligibility.is_eligible,
+        weights.weighting_method,
+        weights.weight_year,
+        weights.is_trade_matched,
+        weights.trade_value_usd,
+        cast(eligibility.additional_rate_pct as decimal(12, 4)) as additional_rate_pct,
+        case
+            when not weights.is_trade_matched then fallback_values.fallback_value_usd
+            else 0
+        end as unmatched_value_usd
+    from eligibility
+    inner join weights
+        on
+            eligibility.base_schedule_id = weights.schedule_id
+            and eligibility.national_line_code = weights.national_line_code
+    inner join fallback_values
+        on
+            weights.schedule_id = fallback_values.schedule_id
+            and weights.national_line_code = fallback_values.national_line_code
+),
+
+lines_in_categories as (
+    select
+        weighted_lines.*,
+        codes_categorized.category
+    from weighted_lines
+    inner join codes_categorized
+        on
+            weighted_lines.hs_revision = codes_categorized.hs_revision
+            and weighted_lines.national_line_code = codes_categorized.code
+    union all
+    select
+        weighted_lines.*,
+        'all' as category
+    from weighted_lines
+),
+
+sums as (
+    select
+        lines_in_categories.scenario_id,
+        lines_in_categories.weighting_method,
+        lines_in_categories.category,
+        any_value(lines_in_categories.weight_year) as weight_year,
+        count(*) filter (where lines_in_categories.is_taxed) as lines_taxed,
+        count(*) filter (where lines_in_categories.is_eligible) as lines_covered,
+        count(*) filter (
+            where lines_in_categories.is_taxed and not lines_in_categories.is_trade_matched
+        ) as lines_taxed_unmatched,
+        coalesce(sum(lines_in_categories.trade_value_usd) filter (
+            where lines_in_categories.is_taxed
+        ), 0) as taxed_value_usd,
+        coalesce(sum(lines_in_categories.trade_value_usd) filter (
+            where lines_in_categories.is_eligible
+        ), 0) as covered_value_usd,
+        coalesce(sum(
+            lines_in_categories.trade_value_usd * lines_in_categories.additional_rate_pct
+        ) filter (where lines_in_categories.is_taxed), 0) as taxed_rate_x_value,
+        coalesce(sum(
+            lines_in_categories.trade_value_usd * lines_in_categories.additional_rate_pct
+        ) filter (where lines_in_categories.is_eligible), 0) as covered_rate_x_value,
+        coalesce(sum(lines_in_categories.unmatched_value_usd) filter (
+            where lines_in_categories.is_taxed
+        ), 0) as unmatched_taxed_value_usd
+    from lines_in_categories
+    group by
+        lines_in_categories.scenario_id,
+        lines_in_categories.weighting_method,
+        lines_in_categories.category
+),
+
+grid as (
+    select
+        sums.scenario_id,
+        sums.weighting_method,
+        sums.weight_year,
+        category_names.category
+    from sums
+    cross join category_names
+    where sums.category = 'all'
+),
+
+final as (
+    select
+        grid.scenario_id,
+        grid.weighting_method,
+        grid.category,
+        windows.window_months,
+
+        windows.window_start_date,
+        windows.window_end_date,
+        grid.weight_year,
+        coalesce(sums.lines_taxed, 0) as lines_taxed,
+        coalesce(sums.lines_covered, 0) as lines_covered,
+        coalesce(sums.lines_taxed_unmatched, 0) as lines_taxed_unmatched,
+
+        cast(coalesce(sums.taxed_value_usd, 0) as double) as taxed_value_usd,
+        cast(coalesce(sums.covered_value_usd, 0) as double) as covered_value_usd,
+        cast(sums.covered_value_usd / nullif(sums.taxed_value_usd, 0) as double)
+            as coverage_share,
+        cast(sums.taxed_rate_x_value / nullif(sums.taxed_value_usd, 0) as double)
+            as avg_additional_rate_before_pct,
+        cast(
+            (sums.taxed_rate_x_value - sums.covered_rate_x_value)
+            / nullif(sums.taxed_value_usd, 0) as double
+        ) as avg_additional_rate_after_pct,
+        cast(
+            coalesce(sums.covered_rate_x_value, 0) / 100 * windows.window_months / 12 as double
+        ) as duty_relief_usd,
+        cast(coalesce(sums.unmatched_taxed_value_usd, 0) as double)
+            as unmatched_taxed_value_usd
+
+    from grid
+    inner join windows
+        on grid.scenario_id = windows.scenario_id
+    left join sums
+        on
+            grid.scenario_id = sums.scenario_id
+            and grid.weighting_method = sums.weighting_method
+            and grid.category = sums.category
+)
+
+select * from final
