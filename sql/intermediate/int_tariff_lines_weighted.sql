@@ -4,8 +4,9 @@
     hs6          all trade in the line's 6-digit subheading, split equally among the
                  schedule's lines in it (assumes the whole subheading is taxed alike);
     concordance  HS2022 lines: the UN HS2022 -> HS2017 table maps the subheading to HS2017
-                 ones; each HS2017 subheading's value is split equally among the HS2022
-                 subheadings mapped to it, then among the schedule's lines. HS2017 lines: same
+                 ones; each HS2017 subheading's value goes to the HS2022 subheading with the
+                 same code where there is one, else is split equally among the HS2022
+                 subheadings mapped to it; then among the schedule's lines. HS2017 lines: same
                  as hs6.
     Each split preserves totals, so no value is counted twice.
     grain: one row per schedule, national tariff line and weighting method
@@ -64,24 +65,33 @@ lines_counted as (
     from tariff_lines
 ),
 
-concordance_fan_in as (
+concordance_shares as (
+    -- an HS2017 subheading's value goes to the HS2022 subheading with the same code when
+    -- there is one (the other links are "ex" carve-outs, e.g. display modules moved to 8524);
+    -- otherwise it is split equally among the HS2022 subheadings it maps to
     select
         concordance.from_hs6,
         concordance.to_hs6,
-        count(*) over (partition by concordance.to_hs6) as from_codes_per_to_code
+        case
+            when bool_or(concordance.from_hs6 = concordance.to_hs6) over by_to_code
+                then cast(concordance.from_hs6 = concordance.to_hs6 as integer)
+            else 1.0 / count(*) over by_to_code
+        end as value_share
     from concordance
+    window by_to_code as (partition by concordance.to_hs6)
 ),
 
 hs2022_hs6_values as (
     select
-        concordance_fan_in.from_hs6 as hs6_code,
-        sum(trade_hs6.trade_value_usd / concordance_fan_in.from_codes_per_to_code)
+        concordance_shares.from_hs6 as hs6_code,
+        sum(trade_hs6.trade_value_usd * cast(concordance_shares.value_share as decimal(18, 12)))
             as trade_value_usd,
-        count(trade_hs6.hs6_code) > 0 as is_trade_matched
-    from concordance_fan_in
+        count(trade_hs6.hs6_code) filter (where concordance_shares.value_share > 0) > 0
+            as is_trade_matched
+    from concordance_shares
     left join trade_hs6
-        on concordance_fan_in.to_hs6 = trade_hs6.hs6_code
-    group by concordance_fan_in.from_hs6
+        on concordance_shares.to_hs6 = trade_hs6.hs6_code
+    group by concordance_shares.from_hs6
 ),
 
 exact_hs8 as (

@@ -69,14 +69,18 @@ def test_codes_that_lost_their_leading_zero_fail_raw(rebuilt):
 def test_duplicate_key_fails_staging(rebuilt):
     settings, con = rebuilt
     df = frame(con, "staging", "stg_tariffs__schedule_lines", settings)
-    df.loc[1, "national_line_code"] = df.loc[0, "national_line_code"]
+    first, second = df.index[df["schedule_id"] == "piie_2019_06"][:2]
+    df.loc[second, "national_line_code"] = df.loc[first, "national_line_code"]
+    code = df.loc[first, "national_line_code"]
     results = validate_frame(df, suite_named("staging.stg_tariffs__schedule_lines"))
-    assert ("expect_column_values_to_be_unique", "national_line_code") in failures(results)
-    failed = next(r for r in results if r.check == "expect_column_values_to_be_unique")
-    assert "0101210010" in failed.examples
-    assert (
-        "staging.stg_tariffs__schedule_lines: expect_column_values_to_be_unique on column "
-        "'national_line_code' failed (2 unexpected values; e.g." in failed.line()
+    key = ("expect_compound_columns_to_be_unique", "schedule_id,national_line_code")
+    assert key in failures(results)
+    failed = next(r for r in results if (r.check, r.column) == key)
+    assert failed.unexpected_count == 2
+    assert code in str(failed.examples)
+    assert failed.line().startswith(
+        "staging.stg_tariffs__schedule_lines: expect_compound_columns_to_be_unique on column "
+        "'schedule_id,national_line_code' failed (2 unexpected values; e.g."
     )
 
 
