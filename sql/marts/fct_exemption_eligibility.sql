@@ -27,6 +27,25 @@ codes_categorized as (
     select * from intermediate.int_hs_codes_categorized
 ),
 
+weights as (
+    select * from intermediate.int_tariff_lines_weighted
+),
+
+line_values as (
+    select
+        weights.schedule_id,
+        weights.national_line_code,
+        any_value(weights.weight_year) as weight_year,
+        sum(weights.trade_value_usd) filter (where weights.weighting_method = 'exact_hs8')
+            as trade_value_exact_hs8_usd,
+        sum(weights.trade_value_usd) filter (where weights.weighting_method = 'hs6')
+            as trade_value_hs6_usd,
+        sum(weights.trade_value_usd) filter (where weights.weighting_method = 'concordance')
+            as trade_value_concordance_usd
+    from weights
+    group by weights.schedule_id, weights.national_line_code
+),
+
 base_lines as (
     select
         scenarios.scenario_id,
@@ -131,8 +150,13 @@ decided as (
         end as decided_by,
         base_lines.is_exclusion_in_force as has_exclusion_in_force_at_base,
 
+        line_values.weight_year,
+
         cast(base_lines.mfn_rate_pct as double) as mfn_rate_pct,
-        cast(base_lines.additional_rate_pct as double) as additional_rate_pct
+        cast(base_lines.additional_rate_pct as double) as additional_rate_pct,
+        cast(line_values.trade_value_exact_hs8_usd as double) as trade_value_exact_hs8_usd,
+        cast(line_values.trade_value_hs6_usd as double) as trade_value_hs6_usd,
+        cast(line_values.trade_value_concordance_usd as double) as trade_value_concordance_usd
 
     from base_lines
     inner join tariff_lines
@@ -147,6 +171,10 @@ decided as (
         on
             base_lines.scenario_id = matches_by_line.scenario_id
             and base_lines.national_line_code = matches_by_line.national_line_code
+    left join line_values
+        on
+            base_lines.base_schedule_id = line_values.schedule_id
+            and base_lines.national_line_code = line_values.national_line_code
 )
 
 select * from decided
