@@ -27,7 +27,6 @@ def int_tariff_lines_stated_by_date():
                 "national_line_code",
                 "as_of_date",
                 "additional_rate_pct",
-                "measure_ids",
             ),
             between("mfn_rate_pct", 0, 1000),
             between("additional_rate_pct", 0, 1000),
