@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 GATES = ("raw", "staging", "intermediate", "marts")
 
 
+def fault_point(settings: Settings, name: str) -> None:
+    """Kill this process here if the (test-only) fault injection names this point."""
+    if settings.fault_at == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 # ---------------------------------------------------------------- run folder and manifest
 
 
@@ -169,6 +177,7 @@ def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
             quarantine = pa.concat_tables([p.quarantine_arrow() for p in parts])
             write_parquet_atomic(table, run_dir / "raw" / name / "part-0.parquet")
             write_parquet_atomic(quarantine, run_dir / "quarantine" / f"{name}.parquet")
+            fault_point(settings, "ingest")
             tolerated = sum(len(p.quarantine) - len(p.blocking_quarantine) for p in parts)
             counts[name] = {
                 "rows_read": sum(p.rows_read for p in parts),
@@ -227,6 +236,7 @@ def build_layer(settings: Settings, run_id: str, layer: str) -> list[str]:
         con = _connect(settings, run_id)
         try:
             built = sql_runner.build_layer(con, settings.sql_dir, layer)
+            fault_point(settings, f"build_{layer}")
             rows = {
                 rel: con.execute(f"select count(*) from {rel}").fetchall()[0][0] for rel in built
             }
@@ -320,6 +330,7 @@ def publish(settings: Settings, run_id: str) -> Path:
                     f"'{_sql_literal(str(tmp))}' (format parquet, compression zstd)"
                 )
                 os.replace(tmp, target)
+                fault_point(settings, "publish_during_export")
                 written = con.execute(
                     f"select count(*) from read_parquet('{_sql_literal(str(target))}')"
                 ).fetchall()[0][0]
@@ -341,7 +352,9 @@ def publish(settings: Settings, run_id: str) -> Path:
             published_at=datetime.now(UTC).isoformat(),
             timings_s={"publish": round(time.monotonic() - started, 2)},
         )
+        fault_point(settings, "publish_before_switch")
         switch_symlink(settings.current_dir, run_dir)
+        fault_point(settings, "publish_after_switch")
         write_duckdb_views(settings)
         prune_runs(settings)
         return run_dir

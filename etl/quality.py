@@ -156,8 +156,12 @@ def _referenced_columns(suite: Any) -> list[str]:
     columns: list[str] = []
     for expectation in suite.expectations:
         kwargs = expectation.configuration.kwargs
-        names = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"),
-                 *(kwargs.get("column_list") or [])]
+        names = [
+            kwargs.get("column"),
+            kwargs.get("column_A"),
+            kwargs.get("column_B"),
+            *(kwargs.get("column_list") or []),
+        ]
         columns.extend(n for n in names if n and n not in columns)
     return columns
 
@@ -180,8 +184,11 @@ def validate_relation(
         for c in wanted
     )
     total = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
-    whole_table = {"expect_table_row_count_to_be_between", "expect_column_values_to_be_unique",
-                   "expect_compound_columns_to_be_unique"}
+    whole_table = {
+        "expect_table_row_count_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+    }
     if total <= chunk_rows or any(
         getattr(e, "expectation_type", None) in whole_table for e in suite.expectations
     ):

@@ -26,6 +26,8 @@ class Settings:
     keep_runs: int = 5
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
+    # test-only fault injection: the process SIGKILLs itself at this named point
+    fault_at: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +66,8 @@ def get_settings() -> Settings:
         kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
     if env.get("TARIFF_ETL_SCENARIOS"):
         kwargs["scenarios_dir"] = Path(env["TARIFF_ETL_SCENARIOS"])
+    if env.get("TARIFF_ETL_FAULT_AT"):
+        kwargs["fault_at"] = env["TARIFF_ETL_FAULT_AT"]
     if env.get("TARIFF_ETL_KEEP_RUNS"):
         kwargs["keep_runs"] = int(env["TARIFF_ETL_KEEP_RUNS"])
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -40,10 +40,13 @@ def test_2025_state_has_every_china_line_of_the_matrix(marts_con):
     ).fetchall()[0]
     assert lines == 7_048
     assert soy == [37.5, 37.5]
-    rates = dict(marts_con.execute(
-        "select national_line_code, additional_rate_pct from fct_tariff_timeline "
-        "where national_line_code in ('10019900', '27090000', '27111100') "
-        "and schedule_id = 'ita_matrix_2025'").fetchall())
+    rates = dict(
+        marts_con.execute(
+            "select national_line_code, additional_rate_pct from fct_tariff_timeline "
+            "where national_line_code in ('10019900', '27090000', '27111100') "
+            "and schedule_id = 'ita_matrix_2025'"
+        ).fetchall()
+    )
     assert rates == {"10019900": 40.0, "27090000": 12.5, "27111100": 40.0}
 
 
@@ -64,10 +67,12 @@ def test_mof_list_equals_piie_april_2018_measure(published):
 
 
 def test_first_exclusion_list_lifts_retaliation_and_its_extension_keeps_it_lifted(marts_con):
-    where = ("schedule_id = 'piie_2019_06' and hs8_code in ('03063610', '12141000', "
-             "'12149000', '23012010', '27101991', '27101992', '29349990', '34021300', "
-             "'34031900', '34039900', '90221400', '04041000', '27101299', '27101919', "
-             "'27101993')")
+    where = (
+        "schedule_id = 'piie_2019_06' and hs8_code in ('03063610', '12141000', "
+        "'12149000', '23012010', '27101991', '27101992', '29349990', '34021300', "
+        "'34031900', '34039900', '90221400', '04041000', '27101299', '27101919', "
+        "'27101993')"
+    )
     before = state_on(marts_con, "2019-09-16", where)
     assert before and all(rate > 0 for _, rate, _, _ in before)
     during = state_on(marts_con, "2019-10-01", where)
@@ -79,7 +84,8 @@ def test_first_exclusion_list_lifts_retaliation_and_its_extension_keeps_it_lifte
     assert all(rate == 0 for _, rate, _, _ in a_year_later)
     assert {ids for *_, ids in a_year_later} == {"税委会公告〔2020〕8号"}
     assert {ids for *_, ids in state_on(marts_con, "2021-10-01", where)} == {
-        "税委会公告〔2021〕7号"}
+        "税委会公告〔2021〕7号"
+    }
     # no extension in the data reaches past 2022-04-16: the duty is back
     after = state_on(marts_con, "2022-05-01", where)
     assert all(rate > 0 and not excluded for _, rate, excluded, _ in after)
@@ -90,13 +96,15 @@ def test_partial_exclusion_lists_are_flagged_incomplete(published):
     import duckdb
 
     con = duckdb.connect()
-    flags = dict(con.execute(
-        """
+    flags = dict(
+        con.execute(
+            """
         select exclusion_announcement_ids, bool_and(is_exclusion_list_complete)
         from read_parquet(?) where is_exclusion_in_force group by 1
         """,
-        [str(settings.current_dir / "marts/fct_tariff_timeline/*.parquet")],
-    ).fetchall())
+            [str(settings.current_dir / "marts/fct_tariff_timeline/*.parquet")],
+        ).fetchall()
+    )
     assert flags[FIRST_LIST] is True
     assert flags["税委会公告〔2019〕8号"] is False  # 4 of 6 items known
     assert flags["税委会公告〔2020〕4号"] is False  # 15 of 79 items known
@@ -114,16 +122,25 @@ def test_every_scenario_has_every_method_and_a_band(marts_con):
     rows = marts_con.execute(
         "select scenario_id, weighting_method, count(distinct window_months), "
         "max(coverage_share) filter (where category = 'all') "
-        "from fct_exemption_coverage group by 1, 2 order by 1, 2").fetchall()
+        "from fct_exemption_coverage group by 1, 2 order by 1, 2"
+    ).fetchall()
     scenarios = {r[0] for r in rows}
-    assert scenarios == {"seed_story", "agri_medical_broad", "pharma_medical_only",
-                         "exclusion_2019_first_list"}
+    assert scenarios == {
+        "seed_story",
+        "agri_medical_broad",
+        "pharma_medical_only",
+        "exclusion_2019_first_list",
+    }
     for scenario in scenarios:
         methods = {r[1]: r for r in rows if r[0] == scenario}
         assert set(methods) == {"exact_hs8", "hs6", "concordance"}
-    band = {r[0]: r[1:] for r in marts_con.execute(
-        "select scenario_id, coverage_share_low, coverage_share_high, low_method, high_method "
-        "from fct_exemption_band").fetchall()}
+    band = {
+        r[0]: r[1:]
+        for r in marts_con.execute(
+            "select scenario_id, coverage_share_low, coverage_share_high, low_method, high_method "
+            "from fct_exemption_band"
+        ).fetchall()
+    }
     for scenario, (low, high, low_method, high_method) in band.items():
         shares = {r[1]: r[3] for r in rows if r[0] == scenario}
         assert low == min(shares.values()) and high == max(shares.values())
@@ -131,45 +148,59 @@ def test_every_scenario_has_every_method_and_a_band(marts_con):
 
 
 def test_seed_story_numbers(marts_con):
-    all_rows = {r[0]: r[1:] for r in marts_con.execute(
-        "select weighting_method, taxed_value_usd, covered_value_usd, lines_taxed, "
-        "lines_covered, avg_additional_rate_before_pct, avg_additional_rate_after_pct "
-        "from fct_exemption_coverage where scenario_id = 'seed_story' and category = 'all' "
-        "and window_months = 12").fetchall()}
+    all_rows = {
+        r[0]: r[1:]
+        for r in marts_con.execute(
+            "select weighting_method, taxed_value_usd, covered_value_usd, lines_taxed, "
+            "lines_covered, avg_additional_rate_before_pct, avg_additional_rate_after_pct "
+            "from fct_exemption_coverage where scenario_id = 'seed_story' and category = 'all' "
+            "and window_months = 12"
+        ).fetchall()
+    }
     for _, (taxed, covered, lines_taxed, lines_covered, before, after) in all_rows.items():
         assert lines_taxed == 7_048  # every line of the matrix carries retaliation
         assert 0 < covered < taxed
         assert after < before
     # the soybean lines were re-coded after 2017 (12019010 -> 12019011/19): the exact 8-digit
     # match loses them, the subheading methods keep them
-    soy = dict(marts_con.execute(
-        "select weighting_method, covered_value_usd from fct_exemption_coverage "
-        "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12"
-    ).fetchall())
+    soy = dict(
+        marts_con.execute(
+            "select weighting_method, covered_value_usd from fct_exemption_coverage "
+            "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12"
+        ).fetchall()
+    )
     assert soy["exact_hs8"] < 0.01e9
     assert soy["hs6"] == pytest.approx(13.93e9, abs=0.01e9)
     unmatched = marts_con.execute(
         "select unmatched_taxed_value_usd, lines_taxed_unmatched from fct_exemption_coverage "
         "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12 "
-        "and weighting_method = 'exact_hs8'").fetchall()[0]
+        "and weighting_method = 'exact_hs8'"
+    ).fetchall()[0]
     assert unmatched[1] == 2
     assert unmatched[0] == pytest.approx(13.934e9 * 2 / 5, rel=1e-3)
-    relief = dict(marts_con.execute(
-        "select window_months, duty_relief_usd from fct_exemption_coverage "
-        "where scenario_id = 'seed_story' and category = 'all' "
-        "and weighting_method = 'hs6'").fetchall())
+    relief = dict(
+        marts_con.execute(
+            "select window_months, duty_relief_usd from fct_exemption_coverage "
+            "where scenario_id = 'seed_story' and category = 'all' "
+            "and weighting_method = 'hs6'"
+        ).fetchall()
+    )
     assert relief[6] == pytest.approx(relief[12] / 2)
 
 
 def test_exclusion_scenario_matches_the_drop_in_the_coverage_series(marts_con):
-    covered = dict(marts_con.execute(
-        "select as_of_date, sum(covered_value_usd) from fct_retaliation_coverage "
-        "where as_of_date in (date '2019-06-01', date '2019-09-17') group by 1").fetchall())
+    covered = dict(
+        marts_con.execute(
+            "select as_of_date, sum(covered_value_usd) from fct_retaliation_coverage "
+            "where as_of_date in (date '2019-06-01', date '2019-09-17') group by 1"
+        ).fetchall()
+    )
     drop = covered[date(2019, 6, 1)] - covered[date(2019, 9, 17)]
     scenario = marts_con.execute(
         "select covered_value_usd, lines_covered from fct_exemption_coverage "
         "where scenario_id = 'exclusion_2019_first_list' and category = 'all' "
-        "and weighting_method = 'exact_hs8'").fetchall()[0]
+        "and weighting_method = 'exact_hs8'"
+    ).fetchall()[0]
     assert scenario[0] == pytest.approx(drop, rel=1e-9)
     assert scenario[1] > 15  # HS10 lines of the 15 HS8 codes
 
@@ -179,18 +210,29 @@ def test_bad_scenario_stops_the_run_before_publish(published, tmp_path):
     scenarios = tmp_path / "scenarios"
     shutil.copytree(PROJECT_ROOT / "scenarios", scenarios)
     (scenarios / "seed_story.yaml").write_text(
-        (scenarios / "seed_story.yaml").read_text().replace("[soybeans,", "[soyabeans,"))
+        (scenarios / "seed_story.yaml").read_text().replace("[soybeans,", "[soyabeans,")
+    )
     before = tree_checksums(settings.current_dir)
-    env = {"TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
-           "TARIFF_ETL_SCENARIOS": str(scenarios), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "etl.cli", "run"], cwd=PROJECT_ROOT,
-                            env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        "TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
+        "TARIFF_ETL_SCENARIOS": str(scenarios),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "etl.cli", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: scenario file seed_story.yaml: unknown category 'soyabeans' in "
         "include.categories; known: ['agricultural', 'electric_vehicles', 'fish_and_seafood', "
         "'medical_diagnostic', 'pharmaceuticals', 'renewable_energy', 'semiconductors', "
-        "'soybeans']")
+        "'soybeans']"
+    )
     assert tree_checksums(settings.current_dir) == before
 
 
@@ -199,17 +241,20 @@ def test_hostile_scenario_text_is_published_as_data(tmp_path):
     scenarios.mkdir()
     hostile = "x'); drop view fct_exemption_band; --"
     (scenarios / "hostile.yaml").write_text(
-        (PROJECT_ROOT / "scenarios/pharma_medical_only.yaml").read_text()
+        (PROJECT_ROOT / "scenarios/pharma_medical_only.yaml")
+        .read_text()
         .replace("id: pharma_medical_only", "id: hostile_text")
-        .replace("description: >", f'description: "{hostile}"\nnotes: >'))
+        .replace("description: >", f'description: "{hostile}"\nnotes: >')
+    )
     settings = Settings(warehouse=tmp_path / "wh", scenarios_dir=scenarios)
     pipeline.run_all(settings)
     import duckdb
 
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
-        rows = con.execute("select scenario_id, scenario_description from fct_exemption_band"
-                           ).fetchall()
+        rows = con.execute(
+            "select scenario_id, scenario_description from fct_exemption_band"
+        ).fetchall()
     finally:
         con.close()
     assert rows == [("hostile_text", hostile)]

@@ -10,8 +10,16 @@ import pytest
 from etl.scenarios import ScenarioError, Window, load_scenarios
 from tests.helpers import PROJECT_ROOT
 
-CATEGORIES = {"soybeans", "pharmaceuticals", "medical_diagnostic", "semiconductors",
-              "renewable_energy", "electric_vehicles", "agricultural", "fish_and_seafood"}
+CATEGORIES = {
+    "soybeans",
+    "pharmaceuticals",
+    "medical_diagnostic",
+    "semiconductors",
+    "renewable_energy",
+    "electric_vehicles",
+    "agricultural",
+    "fish_and_seafood",
+}
 GOOD = """\
 id: good_one
 description: A valid scenario.
@@ -36,10 +44,13 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_shipped_scenarios_load():
-    scenarios = {s.scenario_id: s for s in load_scenarios(PROJECT_ROOT / "scenarios",
-                                                          CATEGORIES)}
-    assert {"seed_story", "agri_medical_broad", "pharma_medical_only",
-            "exclusion_2019_first_list"} <= set(scenarios)
+    scenarios = {s.scenario_id: s for s in load_scenarios(PROJECT_ROOT / "scenarios", CATEGORIES)}
+    assert {
+        "seed_story",
+        "agri_medical_broad",
+        "pharma_medical_only",
+        "exclusion_2019_first_list",
+    } <= set(scenarios)
     seed = scenarios["seed_story"]
     assert seed.include_categories == ("soybeans", "pharmaceuticals", "medical_diagnostic")
     assert seed.exclude_categories == ("semiconductors", "renewable_energy", "electric_vehicles")
@@ -54,12 +65,17 @@ def test_shipped_scenarios_load():
 def test_the_first_exclusion_scenario_names_exactly_the_lines_of_the_list():
     import csv
 
-    scenario = next(s for s in load_scenarios(PROJECT_ROOT / "scenarios", CATEGORIES)
-                    if s.scenario_id == "exclusion_2019_first_list")
-    with open(PROJECT_ROOT / "data/landing/china_exclusions/exclusion_items.csv",
-              encoding="utf-8") as fh:
-        items = [r["hs8"] for r in csv.DictReader(fh) if r["announcement_id"] ==
-                 "税委会公告〔2019〕6号"]
+    scenario = next(
+        s
+        for s in load_scenarios(PROJECT_ROOT / "scenarios", CATEGORIES)
+        if s.scenario_id == "exclusion_2019_first_list"
+    )
+    with open(
+        PROJECT_ROOT / "data/landing/china_exclusions/exclusion_items.csv", encoding="utf-8"
+    ) as fh:
+        items = [
+            r["hs8"] for r in csv.DictReader(fh) if r["announcement_id"] == "税委会公告〔2019〕6号"
+        ]
     assert len(items) == 16
     assert sorted(scenario.include_prefixes) == sorted(set(items))
 
@@ -67,24 +83,45 @@ def test_the_first_exclusion_scenario_names_exactly_the_lines_of_the_list():
 @pytest.mark.parametrize(
     ("name", "replace", "message"),
     [
-        ("unknown_category", ("[soybeans]", "[soybean]"),
-         "unknown category 'soybean' in include.categories"),
+        (
+            "unknown_category",
+            ("[soybeans]", "[soybean]"),
+            "unknown category 'soybean' in include.categories",
+        ),
         ("malformed_prefix", ('"3002"', '"30.02"'), "malformed HS prefix '30.02'"),
         ("odd_prefix", ('"3002"', '"300"'), "malformed HS prefix '300'"),
-        ("end_before_start", ("months: [6, 12]", "end: 2025-01-01"),
-         "window end 2025-01-01 is not after its start 2025-06-01"),
+        (
+            "end_before_start",
+            ("months: [6, 12]", "end: 2025-01-01"),
+            "window end 2025-01-01 is not after its start 2025-06-01",
+        ),
         ("zero_months", ("months: [6, 12]", "months: 0"), "window months 0 must be"),
         ("negative_months", ("months: [6, 12]", "months: [-6]"), "window months -6 must be"),
-        ("unknown_key", ("base: ita_matrix_2025", "base: ita_matrix_2025\nwindw: 3"),
-         "unknown key(s) ['windw']"),
-        ("unknown_rule_key", ("  hs_prefixes:", "  prefixes:"),
-         "unknown key(s) ['prefixes'] in include"),
-        ("bad_base", ("base: ita_matrix_2025", "base: last tuesday"),
-         "base 'last tuesday' is not a date"),
-        ("missing_window", ("window:\n  start: 2025-06-01\n  months: [6, 12]\n", ""),
-         "missing required key 'window'"),
-        ("hostile_id", ("id: good_one", "id: \"x'; drop table marts.fct_exemption_band; --\""),
-         "must be snake_case"),
+        (
+            "unknown_key",
+            ("base: ita_matrix_2025", "base: ita_matrix_2025\nwindw: 3"),
+            "unknown key(s) ['windw']",
+        ),
+        (
+            "unknown_rule_key",
+            ("  hs_prefixes:", "  prefixes:"),
+            "unknown key(s) ['prefixes'] in include",
+        ),
+        (
+            "bad_base",
+            ("base: ita_matrix_2025", "base: last tuesday"),
+            "base 'last tuesday' is not a date",
+        ),
+        (
+            "missing_window",
+            ("window:\n  start: 2025-06-01\n  months: [6, 12]\n", ""),
+            "missing required key 'window'",
+        ),
+        (
+            "hostile_id",
+            ("id: good_one", 'id: "x\'; drop table marts.fct_exemption_band; --"'),
+            "must be snake_case",
+        ),
     ],
 )
 def test_each_bad_scenario_is_one_clear_error_naming_the_file(tmp_path, name, replace, message):

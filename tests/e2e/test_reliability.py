@@ -1,0 +1,244 @@
+"""Write-audit-publish under failure: broken stages, killed processes, concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from etl import pipeline, sql_runner
+from etl.errors import LockError, QualityGateError
+from etl.lock import warehouse_lock
+from etl.settings import Settings
+from tests.helpers import PROJECT_ROOT, tree_checksums
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """A warehouse with one published run; tests check it survives what they do."""
+    settings = Settings(warehouse=tmp_path_factory.mktemp("reliability") / "warehouse")
+    pipeline.run_all(settings)
+    return settings
+
+
+def snapshot(settings: Settings) -> tuple[str | None, dict[str, str]]:
+    return pipeline.current_run_id(settings), tree_checksums(settings.current_dir)
+
+
+def views_readable(settings: Settings) -> int:
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return con.execute("select count(*) from fct_retaliation_coverage").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def tamper_raw(settings, run_id, dataset, change):
+    path = settings.run_dir(run_id) / "raw" / dataset / "part-0.parquet"
+    frame = pq.read_table(path).to_pandas()
+    frame = change(frame)
+    import pyarrow as pa
+
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False, schema=pq.read_schema(path)), path
+    )
+
+
+def lost_zero(frame):
+    frame.loc[0, "national_line_code"] = frame.loc[0, "national_line_code"].lstrip("0")
+    return frame
+
+
+def huge_rate(frame):
+    frame.loc[3, "rate_pp"] = 1e6
+    return frame
+
+
+def duplicate_line(frame):
+    import pandas as pd
+
+    return pd.concat([frame, frame.head(1)], ignore_index=True)
+
+
+def fan_out(con):
+    con.execute(
+        "insert into intermediate.int_trade_flows_joined_to_tariff_lines "
+        "select * from intermediate.int_trade_flows_joined_to_tariff_lines limit 3"
+    )
+
+
+def overlap(con):
+    con.execute(
+        "update marts.fct_tariff_timeline set valid_to_date = date '2030-01-01' "
+        "where national_line_code = '1201901000' and valid_from_date = '2018-01-01'"
+    )
+
+
+CASES = {
+    "raw_lost_leading_zero": (
+        "raw",
+        ("tariff_lines", lost_zero),
+        None,
+        "raw.tariff_lines: expect_column_values_to_match_regex on column 'national_line_code'",
+    ),
+    "raw_rate_1e6": (
+        "raw",
+        ("tariff_line_rates", huge_rate),
+        None,
+        "raw.tariff_line_rates: expect_column_values_to_be_between on column 'rate_pp'",
+    ),
+    "staging_duplicate_key": (
+        "staging",
+        ("tariff_lines", duplicate_line),
+        None,
+        "staging.stg_tariffs__schedule_lines: expect_compound_columns_to_be_unique",
+    ),
+    "intermediate_fan_out": (
+        "intermediate",
+        None,
+        fan_out,
+        "intermediate.int_trade_flows_joined_to_tariff_lines: expect_compound_columns_to_be_unique",
+    ),
+    "marts_overlapping_window": (
+        "marts",
+        None,
+        overlap,
+        "sql_tests.assert_timeline_windows_do_not_overlap",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_broken_stage_stops_the_run_and_keeps_current(warehouse, case):
+    failing_layer, raw_change, db_change, expected = CASES[case]
+    before = snapshot(warehouse)
+    run_id = pipeline.start_run(warehouse)
+    pipeline.ingest(warehouse, run_id)
+    if raw_change:
+        tamper_raw(warehouse, run_id, *raw_change)
+    with pytest.raises(QualityGateError) as err:
+        for layer in pipeline.GATES:
+            if layer != "raw":
+                pipeline.build_layer(warehouse, run_id, layer)
+            if db_change and layer == failing_layer:
+                con = duckdb.connect(str(warehouse.run_dir(run_id) / "build.duckdb"))
+                db_change(con)
+                con.close()
+            pipeline.check_layer(warehouse, run_id, layer)
+    message = str(err.value)
+    assert message.startswith(f"quality gate '{failing_layer}' failed: {expected}"), message
+    assert "\n" not in message
+    with pytest.raises(QualityGateError, match="cannot be published"):
+        pipeline.publish(warehouse, run_id)
+    assert snapshot(warehouse) == before
+    assert views_readable(warehouse) > 0
+
+
+def test_trade_total_is_the_same_in_raw_staging_and_marts(warehouse):
+    con = duckdb.connect()
+    raw = con.execute(
+        "select sum(trade_value_usd) from read_parquet(?)",
+        [str(warehouse.current_dir / "raw/trade_flows/*.parquet")],
+    ).fetchall()[0][0]
+    marts = con.execute(
+        "select sum(total_value_usd) from read_parquet(?) where as_of_date = '2019-06-01'",
+        [str(warehouse.current_dir / "marts/fct_retaliation_coverage/*.parquet")],
+    ).fetchall()[0][0]
+    assert raw == marts == 154_839_651_000
+    manifest = pipeline.read_manifest(warehouse, pipeline.current_run_id(warehouse))
+    for name, counts in manifest["datasets"].items():
+        assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], name
+    staging_gate = manifest["checks"]["staging"]
+    assert staging_gate["failed_critical"] == 0  # assert_raw_trade_value_reconciles_to_staging
+
+
+KILL_POINTS = ["ingest", "build_intermediate", "publish_during_export", "publish_after_switch"]
+
+
+def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse):
+    env_base = {**os.environ, "TARIFF_ETL_WAREHOUSE": str(warehouse.warehouse)}
+    for point in KILL_POINTS:
+        before = snapshot(warehouse)
+        result = subprocess.run(
+            [sys.executable, "-m", "etl.cli", "run"],
+            cwd=PROJECT_ROOT,
+            env={**env_base, "TARIFF_ETL_FAULT_AT": point},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == -signal.SIGKILL, (point, result.stderr)
+        assert views_readable(warehouse) > 0, point
+        if point == "publish_after_switch":
+            # killed after the atomic switch: current is the new, fully validated run
+            assert pipeline.current_run_id(warehouse) != before[0]
+            new = pipeline.read_manifest(warehouse, pipeline.current_run_id(warehouse))
+            assert new["status"] == "published" and set(new["marts"])
+        else:
+            assert snapshot(warehouse) == before, point
+    summary = pipeline.run_all(warehouse)
+    assert pipeline.current_run_id(warehouse) == summary.run_id
+    assert views_readable(warehouse) > 0
+
+
+def test_a_second_writer_fails_at_once_and_a_dead_holder_does_not_block(warehouse):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from etl.lock import warehouse_lock\n"
+            "with warehouse_lock(Path(sys.argv[1]), 'test holder'):\n"
+            "    print('locked', flush=True); time.sleep(120)",
+            str(warehouse.lock_path),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        with pytest.raises(LockError) as err:
+            pipeline.run_all(warehouse)
+        assert time.monotonic() - started < 5
+        assert f'"pid": {holder.pid}' in str(err.value)
+        assert "test holder" in str(err.value)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    # the lock file is still there, with the dead holder's details: it must not block
+    assert warehouse.lock_path.exists() and str(holder.pid) in warehouse.lock_path.read_text()
+    with warehouse_lock(warehouse.lock_path, "after a dead holder"):
+        pass
+
+
+def test_rollback_switches_current_back_and_forth(warehouse):
+    runs = [r["run_id"] for r in pipeline.list_runs(warehouse) if r["status"] == "published"]
+    assert len(runs) >= 2
+    from etl import publishing
+
+    current = pipeline.current_run_id(warehouse)
+    previous = publishing.rollback(warehouse)
+    assert previous != current and pipeline.current_run_id(warehouse) == previous
+    assert views_readable(warehouse) > 0
+    assert publishing.rollback(warehouse, current) == current
+    with pytest.raises(Exception, match="not a published run"):
+        publishing.rollback(warehouse, "19990101T000000Z-000000")
+
+
+def test_old_runs_are_pruned_to_keep_runs(tmp_path, warehouse):
+    kept = sorted(p.name for p in warehouse.runs_dir.iterdir())
+    assert len(kept) <= warehouse.keep_runs + 1
+    assert pipeline.current_run_id(warehouse) in kept
+
+
+def test_sql_layer_names_stay_in_sync_with_gates():
+    assert ("raw", *sql_runner.LAYERS) == pipeline.GATES
