@@ -157,8 +157,9 @@ def test_seed_story_numbers(marts_con):
             "and window_months = 12"
         ).fetchall()
     }
-    for _, (taxed, covered, lines_taxed, lines_covered, before, after) in all_rows.items():
+    for taxed, covered, lines_taxed, lines_covered, before, after in all_rows.values():
         assert lines_taxed == 7_048  # every line of the matrix carries retaliation
+        assert lines_covered == 88  # soybeans 6, pharmaceuticals 18, medical 64
         assert 0 < covered < taxed
         assert after < before
     # the soybean lines were re-coded after 2017 (12019010 -> 12019011/19): the exact 8-digit
