@@ -295,6 +295,9 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
             checks={layer: summary},
             timings_s={f"check_{layer}": round(time.monotonic() - started, 2)},
         )
+    from etl.quality_report import write_quality_report
+
+    write_quality_report(settings.run_dir(run_id))
     report.raise_if_failed()
     return summary
 

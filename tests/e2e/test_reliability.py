@@ -136,6 +136,9 @@ def test_a_broken_stage_stops_the_run_and_keeps_current(warehouse, case):
     message = str(err.value)
     assert message.startswith(f"quality gate '{failing_layer}' failed: {expected}"), message
     assert "\n" not in message
+    report = (warehouse.run_dir(run_id) / "quality" / "report.html").read_text()
+    assert "FAIL" in report and expected.split(":")[0] in report
+    assert "http://" not in report and "https://" not in report  # self-contained
     with pytest.raises(QualityGateError, match="cannot be published"):
         pipeline.publish(warehouse, run_id)
     assert snapshot(warehouse) == before
