@@ -171,6 +171,95 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit(columns: list[str], rows: list[tuple], fmt: str, title: str | None = None) -> None:
+    from etl import analyst
+
+    if fmt == "csv":
+        sys.stdout.write(analyst.to_csv(columns, rows))
+    elif fmt == "json":
+        print(analyst.to_json(columns, rows))
+    else:
+        from rich.table import Table
+
+        table = Table(title=title)
+        for col in columns:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        _console().print(table)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from etl import analyst
+    from etl.settings import get_settings
+
+    columns, rows = analyst.run_query(get_settings(), args.query)
+    _emit(columns, rows, args.format)
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from etl import analyst
+    from etl.settings import get_settings
+
+    tables = analyst.list_tables(get_settings())
+    columns = ["mart", "grain", "key", "rows"]
+    _emit(
+        columns,
+        [tuple(t[c] for c in columns) for t in tables],
+        args.format,
+        "published marts (views in tariffs.duckdb)",
+    )
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """A small read-only SQL prompt (statements end with ';', `.quit` leaves)."""
+    from etl import analyst
+    from etl.settings import get_settings
+
+    settings = get_settings()
+    try:
+        import readline  # noqa: F401  (line editing and history where available)
+    except ImportError:
+        pass
+    print(
+        f"tariff-etl shell on {settings.duckdb_path} (read-only). End statements with ';', "
+        "'.tables' lists marts, '.quit' leaves."
+    )
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("sql> " if not buffer else "...> ")
+        except EOFError:
+            print()
+            return 0
+        if not buffer and line.strip() in {".quit", ".exit"}:
+            return 0
+        if not buffer and line.strip() == ".tables":
+            cmd_tables(argparse.Namespace(format="table"))
+            continue
+        buffer.append(line)
+        if not line.rstrip().endswith(";"):
+            continue
+        query, buffer = "\n".join(buffer), []
+        try:
+            _emit(*analyst.run_query(settings, query), args.format)
+        except EtlError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from etl.contract import data_dictionary_markdown
+    from etl.settings import PROJECT_ROOT
+
+    target = PROJECT_ROOT / "docs" / "data-dictionary.md"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
+    print(target)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-etl", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -186,6 +275,19 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine = sub.add_parser("quarantine", help="count quarantined rows by dataset and reason")
     quarantine.add_argument("--run-id", help="default: the current run")
     quarantine.set_defaults(func=cmd_quarantine)
+    formats = {"choices": ["table", "csv", "json"], "default": "table"}
+    sql = sub.add_parser("sql", help="run a read-only query on the published DuckDB file")
+    sql.add_argument("query", help="SQL (SELECT / WITH / DESCRIBE / SHOW / EXPLAIN only)")
+    sql.add_argument("--format", **formats)
+    sql.set_defaults(func=cmd_sql)
+    shell = sub.add_parser("shell", help="interactive read-only SQL prompt")
+    shell.add_argument("--format", **formats)
+    shell.set_defaults(func=cmd_shell)
+    tables = sub.add_parser("tables", help="list the published marts with grain and rows")
+    tables.add_argument("--format", **formats)
+    tables.set_defaults(func=cmd_tables)
+    docs = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the contract")
+    docs.set_defaults(func=cmd_docs)
     scenarios = sub.add_parser("scenarios", help="list exemption scenarios with their band")
     scenarios.set_defaults(func=cmd_scenarios)
     explain = sub.add_parser("explain", help="why a line is or is not eligible in a scenario")

@@ -1,4 +1,11 @@
-"""The published contract: which marts exist, their grain and key (export order)."""
+"""The published contract: every mart, its grain and key, and each column's type, unit and
+meaning. This is the one source of truth: `docs/data-dictionary.md` is generated from it and
+`publish` refuses a run whose exported Parquet schema differs from it.
+
+Money is DOUBLE in USD (computed exactly in DECIMAL, cast at the end); rates are DOUBLE in
+percent; shares are DOUBLE in [0, 1]; dates are DATE; counts are BIGINT; no unsigned integers.
+Change a column -> bump CONTRACT_VERSION (major for removals/renames/type changes).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,48 @@ CONTRACT_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class MartSpec:
     name: str
     grain: str
     key: tuple[str, ...]
+    description: str
+    columns: tuple[Column, ...]
+    partition_by: tuple[str, ...] = ()
 
+
+def _c(name: str, type_: str, unit: str, meaning: str) -> Column:
+    return Column(name, type_, unit, meaning)
+
+
+TXT, BOOL, DATE, DBL, INT, BIG = "VARCHAR", "BOOLEAN", "DATE", "DOUBLE", "INTEGER", "BIGINT"
+HS_REVISION = _c("hs_revision", TXT, "", "HS edition the code belongs to: HS2017 or HS2022")
+HS8 = _c("hs8_code", TXT, "", "8-digit code as text, leading zeros kept")
+HS6 = _c("hs6_code", TXT, "", "6-digit HS subheading as text")
+SCHEDULE = _c(
+    "schedule_id",
+    TXT,
+    "",
+    "tariff schedule: piie_2019_06 (HS10 lines, 2018-19 "
+    "rounds + exclusion lists) or ita_matrix_2025 (CN8 lines, state on 2025-03-28)",
+)
+LINE = _c(
+    "national_line_code",
+    TXT,
+    "",
+    "China's national tariff line: HS10 (PIIE; A/B suffix "
+    "= value-split line) or CN 8-digit (2025 matrix)",
+)
+DESCRIPTION = _c("line_description", TXT, "", "description of the tariff line (English)")
+SCENARIO = _c("scenario_id", TXT, "", "exemption scenario id (scenarios/<file>.yaml)")
+WEIGHT_YEAR = _c("weight_year", INT, "year", "year of the trade values used as weights")
 
 MARTS: dict[str, MartSpec] = {
     spec.name: spec
@@ -21,32 +65,326 @@ MARTS: dict[str, MartSpec] = {
             "dim_product_categories",
             "one row per HS revision and HS8 code",
             ("hs_revision", "hs8_code"),
+            "Every HS8 code known to the pipeline with its categories, PIIE sector and place "
+            "in the nomenclature.",
+            (
+                HS_REVISION,
+                HS8,
+                HS6,
+                _c("hs4_code", TXT, "", "4-digit HS heading"),
+                _c("hs2_code", TXT, "", "2-digit HS chapter"),
+                _c(
+                    "categories",
+                    TXT,
+                    "",
+                    "comma-separated product categories "
+                    "(data/reference/product_categories.csv); NULL = none",
+                ),
+                _c("subcategories", TXT, "", "subcategory of each category, same order"),
+                _c(
+                    "is_strategic_exclusion",
+                    BOOL,
+                    "",
+                    "in semiconductors, renewable_energy "
+                    "or electric_vehicles (kept taxed in the story)",
+                ),
+                _c("sector", TXT, "", "PIIE sector (HS2017 codes only; full Figure 2 names)"),
+                _c("hs6_description", TXT, "", "subheading description"),
+                _c("hs4_description", TXT, "", "heading description"),
+                _c("hs2_description", TXT, "", "chapter description"),
+                _c("hs_section", TXT, "", "HS section (Roman numeral)"),
+                _c("hs_section_name", TXT, "", "HS section name"),
+                _c("is_in_tariff_schedule", BOOL, "", "code has a national tariff line"),
+                _c("has_trade_record", BOOL, "", "code has a trade-flow record"),
+                _c(
+                    "is_hs6_in_nomenclature",
+                    BOOL,
+                    "",
+                    "its HS6 exists in the nomenclature of its revision",
+                ),
+            ),
         ),
         MartSpec(
             "fct_tariff_timeline",
             "one row per schedule, national tariff line and validity window",
             ("schedule_id", "national_line_code", "valid_from_date"),
+            "China's tariff on US goods per national line as validity windows.",
+            (
+                SCHEDULE,
+                LINE,
+                _c("valid_from_date", DATE, "date", "first day the window is in force"),
+                _c(
+                    "valid_to_date",
+                    DATE,
+                    "date",
+                    "first day it is no longer in force (exclusive); NULL = still in force",
+                ),
+                _c("reporter_iso3", TXT, "", "country applying the tariff (CHN)"),
+                _c("partner_iso3", TXT, "", "country whose goods are taxed (USA)"),
+                HS_REVISION,
+                HS8,
+                HS6,
+                DESCRIPTION,
+                _c(
+                    "measure_ids",
+                    TXT,
+                    "",
+                    "comma-separated measures behind the rates, in effective order",
+                ),
+                _c(
+                    "is_ad_valorem",
+                    BOOL,
+                    "",
+                    "false = specific/compound MFN duty with no ad "
+                    "valorem rate (MFN and applied rates NULL)",
+                ),
+                _c("is_retaliation_in_force", BOOL, "", "additional_rate_pct > 0"),
+                _c(
+                    "is_exclusion_in_force",
+                    BOOL,
+                    "",
+                    "an exclusion list lifts the line's s.301 retaliation in this window",
+                ),
+                _c("exclusion_announcement_ids", TXT, "", "the exclusion announcements in force"),
+                _c(
+                    "is_exclusion_list_complete",
+                    BOOL,
+                    "",
+                    "false = the list in force is known only in part (fewer items than it states)",
+                ),
+                _c(
+                    "mfn_rate_pct",
+                    DBL,
+                    "percent",
+                    "MFN rate (PIIE schedule; NULL for the 2025 matrix and for specific duties)",
+                ),
+                _c(
+                    "additional_rate_pct", DBL, "percent", "additional retaliatory duty on US goods"
+                ),
+                _c("applied_rate_pct", DBL, "percent", "mfn_rate_pct + additional_rate_pct"),
+            ),
+            partition_by=("schedule_id",),
         ),
         MartSpec(
             "fct_retaliation_coverage",
             "one row per as-of date and PIIE sector",
             ("as_of_date", "sector"),
+            "China's 2017 imports from the US covered by retaliation on each measure date "
+            "(PIIE Figure 2).",
+            (
+                _c("as_of_date", DATE, "date", "date the tariff state is taken"),
+                _c(
+                    "sector",
+                    TXT,
+                    "",
+                    "PIIE sector ('Not in PIIE sector list' for lines without one)",
+                ),
+                WEIGHT_YEAR,
+                _c("weight_basis", TXT, "", "trade values used"),
+                _c("lines_covered", BIG, "count", "national lines with retaliation in force"),
+                _c("lines_total", BIG, "count", "national lines of the sector"),
+                _c(
+                    "has_incomplete_exclusion_list",
+                    BOOL,
+                    "",
+                    "the figure rests on an exclusion list known only in part",
+                ),
+                _c("covered_value_usd", DBL, "USD", "trade in HS8s with retaliation in force"),
+                _c("not_covered_value_usd", DBL, "USD", "the rest of the sector's trade"),
+                _c("total_value_usd", DBL, "USD", "covered + not covered"),
+                _c(
+                    "unmatched_value_usd",
+                    DBL,
+                    "USD",
+                    "trade in HS8s absent from the schedule (counted as not covered)",
+                ),
+                _c("coverage_share", DBL, "share 0-1", "covered / total"),
+            ),
         ),
         MartSpec(
             "fct_average_tariff",
             "one row per as-of date and weight basis",
             ("as_of_date", "weight_basis"),
+            "China's average tariff on US goods on each measure date (PIIE Figure 1).",
+            (
+                _c("as_of_date", DATE, "date", "date the tariff state is taken"),
+                _c(
+                    "weight_basis",
+                    TXT,
+                    "",
+                    "china_imports_from_usa_<year> (trade-weighted) or simple_average_hs8",
+                ),
+                _c("avg_applied_rate_pct", DBL, "percent", "average applied rate"),
+                _c("avg_additional_rate_pct", DBL, "percent", "average additional rate"),
+                _c("avg_mfn_rate_pct", DBL, "percent", "average MFN rate"),
+                _c("hs8_codes_weighted", BIG, "count", "HS8 codes in the average"),
+                _c("has_incomplete_exclusion_list", BOOL, "", "rests on a partial list"),
+                _c("weighted_value_usd", DBL, "USD", "trade value in the weights"),
+                _c(
+                    "excluded_value_usd",
+                    DBL,
+                    "USD",
+                    "trade left out (no line or no ad valorem rate)",
+                ),
+            ),
         ),
         MartSpec(
             "fct_exemption_eligibility",
             "one row per scenario and national tariff line of its base state",
             ("scenario_id", "national_line_code"),
+            "Whether each line is taxed and exempted by a scenario, and the rule that decided.",
+            (
+                SCENARIO,
+                LINE,
+                _c("base_schedule_id", TXT, "", "schedule of the base tariff state"),
+                _c("base_date", DATE, "date", "date of the base tariff state"),
+                HS_REVISION,
+                HS8,
+                HS6,
+                DESCRIPTION,
+                _c("categories", TXT, "", "comma-separated product categories of the line"),
+                _c("include_rules_matched", TXT, "", "include rules the line matches"),
+                _c("exclude_rules_matched", TXT, "", "exclude rules the line matches"),
+                _c("is_taxed", BOOL, "", "additional rate > 0 on the base date"),
+                _c(
+                    "is_eligible",
+                    BOOL,
+                    "",
+                    "taxed, an include rule matches, no exclude rule matches",
+                ),
+                _c(
+                    "decided_by",
+                    TXT,
+                    "",
+                    "the deciding rule (exclude wins), not_taxed or no_include_rule_matched",
+                ),
+                _c(
+                    "has_exclusion_in_force_at_base",
+                    BOOL,
+                    "",
+                    "an exclusion list covers the line on the base date",
+                ),
+                WEIGHT_YEAR,
+                _c("mfn_rate_pct", DBL, "percent", "MFN rate on the base date"),
+                _c("additional_rate_pct", DBL, "percent", "additional rate on the base date"),
+                _c("trade_value_exact_hs8_usd", DBL, "USD", "line's trade, exact_hs8 method"),
+                _c("trade_value_hs6_usd", DBL, "USD", "line's trade, hs6 method"),
+                _c("trade_value_concordance_usd", DBL, "USD", "line's trade, concordance method"),
+            ),
+            partition_by=("scenario_id",),
         ),
         MartSpec(
             "fct_exemption_coverage",
             "one row per scenario, weighting method, category and window length",
             ("scenario_id", "weighting_method", "category", "window_months"),
+            "How much of the taxed trade a scenario reaches, per method, category and window.",
+            (
+                SCENARIO,
+                _c("weighting_method", TXT, "", "exact_hs8, hs6 or concordance"),
+                _c("category", TXT, "", "product category, or 'all' (whole taxed base)"),
+                _c("window_months", INT, "months", "length of the exemption window"),
+                _c("window_start_date", DATE, "date", "first day of the window"),
+                _c("window_end_date", DATE, "date", "end of the window (exclusive)"),
+                WEIGHT_YEAR,
+                _c("lines_taxed", BIG, "count", "taxed lines"),
+                _c("lines_covered", BIG, "count", "taxed lines the scenario exempts"),
+                _c(
+                    "lines_taxed_unmatched",
+                    BIG,
+                    "count",
+                    "taxed lines with no trade match under this method",
+                ),
+                _c("taxed_value_usd", DBL, "USD", "trade of taxed lines"),
+                _c("covered_value_usd", DBL, "USD", "trade of exempted lines"),
+                _c("coverage_share", DBL, "share 0-1", "covered / taxed"),
+                _c(
+                    "avg_additional_rate_before_pct",
+                    DBL,
+                    "percent",
+                    "trade-weighted additional rate on the taxed base before the exemption",
+                ),
+                _c(
+                    "avg_additional_rate_after_pct",
+                    DBL,
+                    "percent",
+                    "the same with exempted lines at 0",
+                ),
+                _c(
+                    "duty_relief_usd",
+                    DBL,
+                    "USD",
+                    "value x rate / 100 x window_months / 12 over exempted lines",
+                ),
+                _c(
+                    "unmatched_taxed_value_usd",
+                    DBL,
+                    "USD",
+                    "taxed lines without a match, "
+                    "valued by the first other method that matches them",
+                ),
+            ),
         ),
-        MartSpec("fct_exemption_band", "one row per scenario", ("scenario_id",)),
+        MartSpec(
+            "fct_exemption_band",
+            "one row per scenario",
+            ("scenario_id",),
+            "The range of coverage shares across weighting methods, beside the claimed share.",
+            (
+                SCENARIO,
+                _c("scenario_description", TXT, "", "what the scenario exempts"),
+                _c("base_schedule_id", TXT, "", "schedule of the base tariff state"),
+                _c("base_date", DATE, "date", "date of the base tariff state"),
+                _c("low_method", TXT, "", "method giving the lowest share"),
+                _c("high_method", TXT, "", "method giving the highest share"),
+                _c("methods", BIG, "count", "methods in the band"),
+                _c("claimed_share_low", DBL, "share 0-1", "lower end of the claimed share"),
+                _c("claimed_share_high", DBL, "share 0-1", "upper end of the claimed share"),
+                _c(
+                    "is_band_overlapping_claim", BOOL, "", "band and claim overlap; NULL = no claim"
+                ),
+                _c("coverage_share_low", DBL, "share 0-1", "lowest coverage share"),
+                _c("coverage_share_high", DBL, "share 0-1", "highest coverage share"),
+                _c("covered_value_low_usd", DBL, "USD", "lowest covered value"),
+                _c("covered_value_high_usd", DBL, "USD", "highest covered value"),
+                _c("taxed_value_low_usd", DBL, "USD", "lowest taxed base"),
+                _c("taxed_value_high_usd", DBL, "USD", "highest taxed base"),
+            ),
+        ),
     ]
 }
+
+
+def data_dictionary_markdown() -> str:
+    """`docs/data-dictionary.md`, generated from MARTS."""
+    out = [
+        "# Data dictionary",
+        "",
+        f"Contract version **{CONTRACT_VERSION}**. Generated from `etl/contract.py` by "
+        "`tariff-etl docs`; do not edit by hand (a test fails when they differ).",
+        "",
+        "Marts are published as Parquet under `<warehouse>/current/marts/<mart>/` and as views "
+        "in `<warehouse>/tariffs.duckdb`. Money is DOUBLE in USD, rates DOUBLE in percent, "
+        "shares DOUBLE in [0, 1], dates DATE, counts BIGINT.",
+        "",
+    ]
+    for spec in MARTS.values():
+        layout = (
+            f"Hive-partitioned by `{', '.join(spec.partition_by)}`"
+            if spec.partition_by
+            else "one file"
+        )
+        out += [
+            f"## `{spec.name}`",
+            "",
+            spec.description,
+            "",
+            f"- grain: {spec.grain}",
+            f"- key: `{', '.join(spec.key)}`",
+            f"- files: {layout}",
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
+        out += [f"| `{c.name}` | {c.type} | {c.unit} | {c.meaning} |" for c in spec.columns]
+        out.append("")
+    return "\n".join(out)

@@ -52,3 +52,7 @@ class ModelError(EtlError):
 
 class LockError(EtlError):
     """Another process holds the warehouse lock."""
+
+
+class ContractError(EtlError):
+    """A mart's columns or types differ from the published contract (etl/contract.py)."""

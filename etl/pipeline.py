@@ -24,12 +24,12 @@ import duckdb
 
 from etl import sql_runner
 from etl.contract import CONTRACT_VERSION, MARTS
-from etl.errors import EtlError, QualityGateError, ReconciliationError
+from etl.errors import ContractError, EtlError, QualityGateError, ReconciliationError
 from etl.ingest.common import RawDataset, SourceFile
 from etl.ingest.product_categories import known_categories
 from etl.ingest.registry import SOURCES
 from etl.lock import warehouse_lock
-from etl.parquet_io import switch_symlink, write_parquet_atomic
+from etl.parquet_io import replace_dir_atomic, switch_symlink, write_parquet_atomic
 from etl.scenarios import load_scenarios, scenario_datasets
 from etl.settings import Settings
 
@@ -322,27 +322,12 @@ def publish(settings: Settings, run_id: str) -> Path:
         run_dir = settings.run_dir(run_id)
         con = _connect(settings, run_id)
         try:
+            con.execute("set preserve_insertion_order = true")  # byte-identical reruns
             exported = {}
             for name, spec in MARTS.items():
-                target = run_dir / "marts" / name / "part-0.parquet"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".part-0.{uuid.uuid4().hex}.tmp")
-                order = ", ".join(spec.key)
-                con.execute(
-                    f"copy (select * from marts.{name} order by {order}) to "
-                    f"'{_sql_literal(str(tmp))}' (format parquet, compression zstd)"
-                )
-                os.replace(tmp, target)
+                check_contract(con, f"marts.{name}", spec)
+                exported[name] = export_mart(con, spec, run_dir / "marts" / name)
                 fault_point(settings, "publish_during_export")
-                written = con.execute(
-                    f"select count(*) from read_parquet('{_sql_literal(str(target))}')"
-                ).fetchall()[0][0]
-                expected = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
-                if written != expected:
-                    raise ReconciliationError(
-                        f"mart {name}: wrote {written} rows, built {expected}"
-                    )
-                exported[name] = written
         finally:
             con.close()
         (run_dir / "build.duckdb").unlink(missing_ok=True)
@@ -363,17 +348,66 @@ def publish(settings: Settings, run_id: str) -> Path:
         return run_dir
 
 
+def export_mart(con: duckdb.DuckDBPyConnection, spec: Any, folder: Path) -> int:
+    """Write one mart as Parquet into `folder` (Hive-partitioned where the contract says so),
+    via a temporary folder renamed into place; check the rows written."""
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.tmp")
+    tmp.mkdir(parents=True)
+    order = ", ".join(spec.key)
+    metadata = f"kv_metadata {{contract_version: '{CONTRACT_VERSION}', mart: '{spec.name}'}}"
+    if spec.partition_by:
+        target = f"'{_sql_literal(str(tmp))}'"
+        options = f"partition_by ({', '.join(spec.partition_by)}), filename_pattern 'part-{{i}}'"
+    else:
+        target = f"'{_sql_literal(str(tmp / 'part-0.parquet'))}'"
+        options = "per_thread_output false"
+    con.execute(
+        f"copy (select * from marts.{spec.name} order by {order}) to {target} "
+        f"(format parquet, compression zstd, {options}, {metadata})"
+    )
+    written = con.execute(
+        f"select count(*) from read_parquet('{_sql_literal(str(tmp))}/**/*.parquet')"
+    ).fetchall()[0][0]
+    expected = con.execute(f"select count(*) from marts.{spec.name}").fetchall()[0][0]
+    if written != expected:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ReconciliationError(f"mart {spec.name}: wrote {written} rows, built {expected}")
+    replace_dir_atomic(tmp, folder)
+    return written
+
+
+def mart_view_sql(settings: Settings, spec: Any) -> str:
+    """SELECT over the published files of a mart, columns in contract order and types."""
+    pattern = settings.current_dir / "marts" / spec.name / "**" / "*.parquet"
+    columns = ", ".join(
+        f"cast({c.name} as {c.type}) as {c.name}" if c.name in spec.partition_by else c.name
+        for c in spec.columns
+    )
+    hive = ", hive_partitioning = true" if spec.partition_by else ""
+    return f"select {columns} from read_parquet('{_sql_literal(str(pattern))}'{hive})"
+
+
+def check_contract(con: duckdb.DuckDBPyConnection, relation: str, spec: Any) -> None:
+    """The built mart must have exactly the contract's columns, in order, with its types."""
+    got = [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
+    expected = [(c.name, c.type) for c in spec.columns]
+    if got != expected:
+        diff = [f"{g} != {e}" for g, e in zip(got, expected, strict=False) if g != e]
+        extra = len(got) - len(expected)
+        raise ContractError(
+            f"mart {spec.name} does not match the published contract {CONTRACT_VERSION} "
+            f"(etl/contract.py): {diff[:3] or f'{extra:+d} columns'}; update the contract "
+            "and bump its version"
+        )
+
+
 def write_duckdb_views(settings: Settings) -> Path:
     """(Re)write `<warehouse>/tariffs.duckdb`: one view per mart over `current/marts/<model>/`."""
     tmp = settings.duckdb_path.with_name(f".{settings.duckdb_path.name}.{uuid.uuid4().hex}.tmp")
     con = duckdb.connect(str(tmp))
     try:
         for name, spec in MARTS.items():
-            pattern = settings.current_dir / "marts" / name / "*.parquet"
-            con.execute(
-                f"create view main.{name} as select * from "
-                f"read_parquet('{_sql_literal(str(pattern))}')"
-            )
+            con.execute(f"create view main.{name} as {mart_view_sql(settings, spec)}")
             con.execute(f"comment on view main.{name} is '{_sql_literal(spec.grain)}'")
     finally:
         con.close()
@@ -423,7 +457,7 @@ class RunSummary:
 
 def headline(settings: Settings, run_id: str) -> list[dict[str, Any]]:
     """Covered value and share of the 2017 base on each measure date, from the exported marts."""
-    path = settings.run_dir(run_id) / "marts" / "fct_retaliation_coverage" / "*.parquet"
+    path = settings.run_dir(run_id) / "marts" / "fct_retaliation_coverage" / "**" / "*.parquet"
     con = duckdb.connect()
     try:
         rows = con.execute(

@@ -48,56 +48,37 @@ def quarantine_summary(settings: Settings, run_id: str | None = None) -> list[tu
         con.close()
 
 
-def _current_mart(settings: Settings, mart: str) -> str:
-    run_id = pipeline.current_run_id(settings)
-    if run_id is None:
-        raise EtlError("nothing published yet: run `tariff-etl run` first")
-    return str(settings.current_dir / "marts" / mart / "*.parquet")
-
-
 def scenario_bands(settings: Settings) -> list[dict]:
     """The published band of every scenario (fct_exemption_band), for `tariff-etl scenarios`."""
-    import duckdb
+    from etl.analyst import read_only_connection
 
-    con = duckdb.connect()
-    try:
-        cursor = con.execute(
-            "select * from read_parquet(?) order by scenario_id",
-            [_current_mart(settings, "fct_exemption_band")],
-        )
+    with read_only_connection(settings) as con:
+        cursor = con.execute("select * from fct_exemption_band order by scenario_id")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
 
 
 def explain_line(settings: Settings, scenario_id: str, code: str) -> list[dict]:
     """Why each line matching `code` (a national line or a prefix) is or is not eligible."""
-    import duckdb
+    from etl.analyst import read_only_connection
 
     code = code.replace(".", "").strip()
     if not code.isdigit() or not 2 <= len(code) <= 10:
         raise EtlError(f"HS code {code!r} must be 2 to 10 digits (dots allowed: 1201.90.11)")
-    con = duckdb.connect()
-    try:
-        mart = _current_mart(settings, "fct_exemption_eligibility")
+    with read_only_connection(settings) as con:
         known = [
             r[0]
-            for r in con.execute(
-                "select distinct scenario_id from read_parquet(?) order by 1", [mart]
-            ).fetchall()
+            for r in con.execute("select scenario_id from fct_exemption_band order by 1").fetchall()
         ]
         if scenario_id not in known:
             raise EtlError(f"unknown scenario {scenario_id!r}; published scenarios: {known}")
         cursor = con.execute(
-            "select * from read_parquet(?) where scenario_id = ? "
+            "select * from fct_exemption_eligibility where scenario_id = ? "
             "and starts_with(national_line_code, ?) order by national_line_code",
-            [mart, scenario_id, code],
+            [scenario_id, code],
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
     if not rows:
         raise EtlError(f"no tariff line starting {code} in the base state of {scenario_id}")
     return rows

@@ -102,7 +102,7 @@ def test_partial_exclusion_lists_are_flagged_incomplete(published):
         select exclusion_announcement_ids, bool_and(is_exclusion_list_complete)
         from read_parquet(?) where is_exclusion_in_force group by 1
         """,
-            [str(settings.current_dir / "marts/fct_tariff_timeline/*.parquet")],
+            [str(settings.current_dir / "marts/fct_tariff_timeline/**/*.parquet")],
         ).fetchall()
     )
     assert flags[FIRST_LIST] is True

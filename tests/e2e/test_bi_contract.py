@@ -1,0 +1,139 @@
+"""The Parquet contract: what BI tools and analysts read matches the one source of truth."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from etl import analyst
+from etl.contract import CONTRACT_VERSION, MARTS, data_dictionary_markdown
+from etl.errors import EtlError
+from tests.helpers import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+DUCKDB_TO_ARROW = {
+    "VARCHAR": pa.string(),
+    "BOOLEAN": pa.bool_(),
+    "DATE": pa.date32(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+}
+
+
+def test_committed_data_dictionary_is_generated_from_the_contract():
+    committed = (PROJECT_ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    assert committed == data_dictionary_markdown() + "\n", "run `tariff-etl docs`"
+
+
+def test_published_schema_equals_the_contract(marts_con):
+    for name, spec in MARTS.items():
+        got = [(r[0], r[1]) for r in marts_con.execute(f"describe {name}").fetchall()]
+        assert got == [(c.name, c.type) for c in spec.columns], name
+
+
+def test_parquet_files_carry_the_contract_version(published):
+    settings, _ = published
+    for name in MARTS:
+        for path in (settings.current_dir / "marts" / name).rglob("*.parquet"):
+            meta = pq.read_metadata(path).metadata
+            assert meta[b"contract_version"] == CONTRACT_VERSION.encode(), path
+            assert meta[b"mart"] == name.encode()
+
+
+@pytest.mark.parametrize("name", list(MARTS))
+def test_three_readers_see_the_same_rows_and_types(published, marts_con, name):
+    settings, _ = published
+    spec = MARTS[name]
+    folder = settings.current_dir / "marts" / name
+    columns = [c.name for c in spec.columns]
+    expected_types = {c.name: DUCKDB_TO_ARROW[c.type] for c in spec.columns}
+
+    partitioning = (
+        ds.partitioning(pa.schema([(p, pa.string()) for p in spec.partition_by]), flavor="hive")
+        if spec.partition_by
+        else None
+    )
+    arrow = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+    arrow = arrow.select(columns).sort_by([(k, "ascending") for k in spec.key])
+    for column in columns:
+        assert arrow.schema.field(column).type == expected_types[column], (name, column)
+
+    lazy = pl.scan_parquet(str(folder / "**" / "*.parquet"), hive_partitioning=True)
+    polars_frame = lazy.collect().select(columns).sort(list(spec.key))
+
+    order = ", ".join(spec.key)
+    duck = marts_con.execute(f"select * from {name} order by {order}").to_arrow_table()
+
+    assert arrow.num_rows == polars_frame.height == duck.num_rows > 0
+    assert arrow.to_pylist() == duck.to_pylist()
+    assert polars_frame.to_arrow().cast(arrow.schema).to_pylist() == arrow.to_pylist()
+
+
+def readme_examples() -> dict[str, str]:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"```sql\n-- example: (\w+)\n(.*?)```", text, re.S))
+
+
+def test_readme_has_five_example_queries():
+    assert len(readme_examples()) == 5
+
+
+def test_readme_example_queries_return_the_expected_rows(published):
+    settings, _ = published
+    examples = readme_examples()
+    rows = {name: analyst.run_query(settings, sql) for name, sql in examples.items()}
+
+    cols, soy = rows["soybean_lines_exempted"]
+    assert [r[0] for r in soy] == [
+        "12011000",
+        "12019011",
+        "12019019",
+        "12019020",
+        "12019030",
+        "12019090",
+    ]
+    assert dict((r[0], r[1]) for r in soy)["12019011"] == 37.5
+
+    cols, heavy = rows["taxed_above_25_with_big_trade"]
+    assert heavy and all(r[cols.index("additional_rate_pct")] > 25 for r in heavy)
+    assert all(r[cols.index("trade_value_2017_usd")] > 1e8 for r in heavy)
+    assert "12019011" in {r[0] for r in heavy}  # soybeans: +37.5%, $2.8bn of 2017 trade
+
+    cols, sectors = rows["coverage_by_sector_june_2019"]
+    by_sector = {r[0]: r[1] for r in sectors}
+    assert by_sector["Soybeans"] == 13.93 and by_sector["Autos and parts"] == 0.0
+
+    cols, band = rows["band_against_the_claim"]
+    assert {r[0] for r in band} >= {"seed_story", "pharma_medical_only"}
+
+    cols, shrimp = rows["what_lifted_a_line"]
+    windows = [(str(r[1]), r[3]) for r in shrimp]
+    assert windows[0] == ("2018-01-01", 0.0)
+    assert ("2019-09-17", 0.0) in windows and any(rate > 0 for _, rate in windows)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create table x as select 1",
+        "copy (select 1) to '/tmp/tariff_etl_should_not_exist.csv'",
+        "select 1; drop view fct_exemption_band",
+        "attach '/tmp/other.duckdb'",
+    ],
+)
+def test_sql_tool_refuses_to_write(published, statement):
+    settings, _ = published
+    with pytest.raises(EtlError, match="only queries are allowed|does not parse"):
+        analyst.run_query(settings, statement)
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        assert con.execute("select count(*) from fct_exemption_band").fetchall()[0][0] > 0
+    finally:
+        con.close()
