@@ -7,6 +7,7 @@ gate, lock held, ...); 130 interrupted. Errors print one line; `--debug` shows t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -219,10 +220,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from etl.settings import get_settings
 
     settings = get_settings()
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history where available)
-    except ImportError:
-        pass
     print(
         f"tariff-etl shell on {settings.duckdb_path} (read-only). End statements with ';', "
         "'.tables' lists marts, '.quit' leaves."

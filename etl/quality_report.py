@@ -33,7 +33,8 @@ started {{ manifest.started_at }}.</p>
 <table><tr><th>dataset</th><th>read</th><th>loaded</th><th>quarantined</th>
 <th>of which tolerated</th></tr>
 {% for name, c in manifest.datasets.items() %}<tr><td>{{ name }}</td>
-<td class="num">{{ "{:,}".format(c.rows_read) }}</td><td class="num">{{ "{:,}".format(c.rows_loaded) }}</td>
+<td class="num">{{ "{:,}".format(c.rows_read) }}</td>
+<td class="num">{{ "{:,}".format(c.rows_loaded) }}</td>
 <td class="num">{{ "{:,}".format(c.rows_quarantined) }}</td>
 <td class="num">{{ "{:,}".format(c.rows_quarantined_tolerated) }}</td></tr>{% endfor %}
 </table>
