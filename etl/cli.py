@@ -30,10 +30,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = get_settings()
     console = _console()
     if args.quiet:
-        summary = pipeline.run_all(settings)
+        summary = pipeline.run_all(settings, reingest=args.reingest)
     else:
         with console.status("starting") as status:
-            summary = pipeline.run_all(settings, on_step=lambda s: status.update(s))
+            summary = pipeline.run_all(
+                settings, on_step=lambda s: status.update(s), reingest=args.reingest
+            )
     if args.quiet:
         print(summary.run_id)
         return 0
@@ -259,12 +261,26 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from etl.report import build_report
+    from etl.settings import get_settings
+
+    for name, path in build_report(get_settings(), args.run_id).items():
+        print(f"{name}\t{path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-etl", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest, build, validate and publish (the whole pipeline)")
     run.add_argument("--quiet", action="store_true", help="print only the run id")
+    run.add_argument(
+        "--reingest",
+        action="store_true",
+        help="re-read every landing file, not only those whose checksum changed",
+    )
     run.set_defaults(func=cmd_run)
     runs = sub.add_parser("runs", help="list runs with their status")
     runs.set_defaults(func=cmd_runs)
@@ -293,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", help="scenario id, e.g. seed_story")
     explain.add_argument("hs_code", help="national line or prefix, e.g. 12019011 or 9018")
     explain.set_defaults(func=cmd_explain)
+    report = sub.add_parser("report", help="write the HTML coverage report and key-charts PNG")
+    report.add_argument("run_id", nargs="?", help="default: the current run")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

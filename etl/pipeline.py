@@ -14,8 +14,7 @@ import secrets
 import shutil
 import time
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,8 @@ import duckdb
 from etl import sql_runner
 from etl.contract import CONTRACT_VERSION, MARTS
 from etl.errors import ContractError, EtlError, QualityGateError, ReconciliationError
-from etl.ingest.common import RawDataset, SourceFile
-from etl.ingest.product_categories import known_categories
-from etl.ingest.registry import SOURCES
 from etl.lock import warehouse_lock
-from etl.parquet_io import replace_dir_atomic, switch_symlink, write_parquet_atomic
-from etl.scenarios import load_scenarios, scenario_datasets
+from etl.parquet_io import replace_dir_atomic, switch_symlink
 from etl.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,11 +88,29 @@ def _code_version(settings: Settings) -> str:
 
 
 def start_run(settings: Settings) -> str:
-    """Create a run folder and its manifest; return the run id."""
+    """Create a run folder holding a snapshot of the current raw zone; return the run id."""
+    import pyarrow.parquet as pq
+
+    from etl import raw_zone
+
     with warehouse_lock(settings.lock_path, "start_run"):
         run_id = new_run_id()
         run_dir = settings.run_dir(run_id)
         run_dir.mkdir(parents=True)
+        snapshot = raw_zone.snapshot_into(settings, run_dir)
+        counts = raw_zone.dataset_counts(snapshot["state"])
+        for name, expected in counts.items():
+            rows = sum(pq.read_metadata(p).num_rows for p in (run_dir / "raw" / name).glob("*"))
+            if rows != expected["rows_loaded"]:
+                raise ReconciliationError(
+                    f"raw dataset {name}: {rows} rows in the snapshot, "
+                    f"{expected['rows_loaded']} ingested"
+                )
+        inputs = {
+            name: {"sha256": sha, "source_id": source_id}
+            for source_id, entry in snapshot["state"].items()
+            for name, sha in entry["inputs"].items()
+        }
         _write_json_atomic(
             manifest_path(settings, run_id),
             {
@@ -106,8 +119,9 @@ def start_run(settings: Settings) -> str:
                 "started_at": datetime.now(UTC).isoformat(),
                 "code_version": _code_version(settings),
                 "contract_version": CONTRACT_VERSION,
-                "inputs": {},
-                "datasets": {},
+                "raw_version": snapshot["raw_version"],
+                "inputs": dict(sorted(inputs.items())),
+                "datasets": counts,
                 "checks": {},
                 "timings_s": {},
                 "models": {},
@@ -119,94 +133,14 @@ def start_run(settings: Settings) -> str:
 # ---------------------------------------------------------------- ingest
 
 
-@dataclass
-class DatasetCount:
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    rows_quarantined_tolerated: int = 0
-    sources: list[str] = field(default_factory=list)
+def ingest_raw(settings: Settings, *, force: bool = False) -> Any:
+    """Ingest the landing sources whose checksum changed into a new raw-zone version."""
+    from etl import raw_zone
 
-
-def _merge(datasets: list[RawDataset]) -> dict[str, list[RawDataset]]:
-    by_name: dict[str, list[RawDataset]] = defaultdict(list)
-    for ds in datasets:
-        by_name[ds.name].append(ds)
-    return by_name
-
-
-def ingest(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
-    """Read every landing source into raw Parquet + quarantine Parquet in the run folder."""
-    import pyarrow as pa
-
-    started = time.monotonic()
-    run_dir = settings.run_dir(run_id)
-    loaded_at = datetime.fromisoformat(read_manifest(settings, run_id)["started_at"])
-    with warehouse_lock(settings.lock_path, f"ingest {run_id}"):
-        produced: list[RawDataset] = []
-        inputs = {}
-        for source in SOURCES:
-            folder = settings.landing_dir if source.folder == "landing" else settings.reference_dir
-            src = SourceFile.open(folder / source.relative_path, folder)
-            inputs[f"{source.folder}/{src.display_name}"] = {
-                "sha256": src.sha256,
-                "source_id": source.source_id,
-                "bytes": src.path.stat().st_size,
-            }
-            produced.extend(source.loader(src, loaded_at))
-        categories = SourceFile.open(
-            settings.reference_dir / "product_categories.csv", settings.reference_dir
+    with warehouse_lock(settings.lock_path, "ingest"):
+        return raw_zone.ingest_raw(
+            settings, force=force, fault=lambda name: fault_point(settings, name)
         )
-        scenarios = load_scenarios(settings.scenarios_dir, known_categories(categories))
-        scenario_sets = scenario_datasets(
-            scenarios, settings.scenarios_dir, settings.scenarios_dir, loaded_at
-        )
-        for src in scenario_sets[0].sources:
-            inputs[f"scenarios/{src.display_name}"] = {
-                "sha256": src.sha256,
-                "source_id": "exemption_scenario",
-            }
-        produced.extend(scenario_sets)
-
-        counts: dict[str, dict[str, int]] = {}
-        blocking: list[dict[str, Any]] = []
-        for name, parts in sorted(_merge(produced).items()):
-            for part in parts:
-                part.check_reconciled()
-            table = pa.concat_tables([p.to_arrow() for p in parts])
-            quarantine = pa.concat_tables([p.quarantine_arrow() for p in parts])
-            write_parquet_atomic(table, run_dir / "raw" / name / "part-0.parquet")
-            write_parquet_atomic(quarantine, run_dir / "quarantine" / f"{name}.parquet")
-            fault_point(settings, "ingest")
-            tolerated = sum(len(p.quarantine) - len(p.blocking_quarantine) for p in parts)
-            counts[name] = {
-                "rows_read": sum(p.rows_read for p in parts),
-                "rows_loaded": table.num_rows,
-                "rows_quarantined": quarantine.num_rows,
-                "rows_quarantined_tolerated": tolerated,
-            }
-            if counts[name]["rows_read"] != table.num_rows + quarantine.num_rows:
-                raise ReconciliationError(f"dataset {name}: rows read != loaded + quarantined")
-            for p in parts:
-                blocking.extend(p.blocking_quarantine)
-        _update_manifest(
-            settings,
-            run_id,
-            inputs=inputs,
-            datasets=counts,
-            timings_s={"ingest": round(time.monotonic() - started, 2)},
-        )
-        if blocking:
-            first = blocking[0]
-            raise ReconciliationError(
-                f"{len(blocking)} row(s) quarantined that the run does not tolerate "
-                f"(a tariff line left out changes the answer): first is file "
-                f"{first['source_file']}, sheet {first['source_sheet']!r}, "
-                f"row {first['source_row']}"
-                f", column {first['field']!r}: {first['reason']} (value {first['value']!r}); "
-                f"see {run_dir / 'quarantine'}"
-            )
-        return counts
 
 
 # ---------------------------------------------------------------- build
@@ -340,12 +274,34 @@ def publish(settings: Settings, run_id: str) -> Path:
             published_at=datetime.now(UTC).isoformat(),
             timings_s={"publish": round(time.monotonic() - started, 2)},
         )
+        _publish_report(settings, run_id)
         fault_point(settings, "publish_before_switch")
         switch_symlink(settings.current_dir, run_dir)
         fault_point(settings, "publish_after_switch")
         write_duckdb_views(settings)
         prune_runs(settings)
         return run_dir
+
+
+def _publish_report(settings: Settings, run_id: str) -> None:
+    """Write the run's coverage report into the run folder before `current` switches to it.
+
+    The report is derived from already validated marts: a failure to draw it is recorded in
+    the manifest and logged, not raised (`tariff-etl report <run_id>` retries)."""
+    from etl.report import build_report  # lazy: matplotlib only when publishing
+
+    try:
+        paths = build_report(settings, run_id)
+    except Exception as exc:  # a derived file must not block publishing validated data
+        log.warning("report of run %s not written: %s", run_id, exc)
+        _update_manifest(
+            settings, run_id, report_error=(str(exc).splitlines() or [type(exc).__name__])[0]
+        )
+        return
+    run_dir = settings.run_dir(run_id)
+    _update_manifest(
+        settings, run_id, reports={k: str(p.relative_to(run_dir)) for k, p in paths.items()}
+    )
 
 
 def export_mart(con: duckdb.DuckDBPyConnection, spec: Any, folder: Path) -> int:
@@ -477,7 +433,7 @@ def headline(settings: Settings, run_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
+def run_all(settings: Settings, on_step: Any = None, reingest: bool = False) -> RunSummary:
     """The whole pipeline, end to end, under one warehouse lock."""
 
     def step(label: str) -> None:
@@ -486,10 +442,10 @@ def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
         log.info("step: %s", label)
 
     with warehouse_lock(settings.lock_path, "tariff-etl run"):
+        step("ingest landing files")
+        ingest_raw(settings, force=reingest)
         run_id = start_run(settings)
         try:
-            step("ingest landing files")
-            counts = ingest(settings, run_id)
             step("check raw")
             check_layer(settings, run_id, "raw")
             for layer in sql_runner.LAYERS:
@@ -509,4 +465,6 @@ def run_all(settings: Settings, on_step: Any = None) -> RunSummary:
             )
             raise
         manifest = read_manifest(settings, run_id)
-        return RunSummary(run_id, counts, manifest["checks"], headline(settings, run_id), published)
+        return RunSummary(
+            run_id, manifest["datasets"], manifest["checks"], headline(settings, run_id), published
+        )

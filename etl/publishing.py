@@ -42,7 +42,7 @@ def quarantine_summary(settings: Settings, run_id: str | None = None) -> list[tu
         return con.execute(
             "select dataset, reason_code, any_value(reason), count(*) from read_parquet(?) "
             "group by all order by 1, 2",
-            [str(folder / "*.parquet")],
+            [str(folder / "**" / "*.parquet")],
         ).fetchall()
     finally:
         con.close()

@@ -60,8 +60,11 @@ def get_settings() -> Settings:
     """Settings from `TARIFF_ETL_*` environment variables (cached: read once per process)."""
     kwargs: dict[str, object] = {}
     env = os.environ
-    if env.get("TARIFF_ETL_WAREHOUSE"):
-        kwargs["warehouse"] = Path(env["TARIFF_ETL_WAREHOUSE"])
+    # Airflow exposes Variables defined in the environment as AIRFLOW_VAR_<NAME>: a deployment
+    # can set the warehouse either way without a metadata-database lookup at DAG parse time
+    warehouse = env.get("TARIFF_ETL_WAREHOUSE") or env.get("AIRFLOW_VAR_TARIFF_ETL_WAREHOUSE")
+    if warehouse:
+        kwargs["warehouse"] = Path(warehouse)
     if env.get("TARIFF_ETL_LANDING"):
         kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
     if env.get("TARIFF_ETL_SCENARIOS"):

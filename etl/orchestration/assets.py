@@ -1,4 +1,8 @@
-"""Airflow Assets for what the pipeline publishes, with URIs derived from Settings."""
+"""Airflow Assets for what the pipeline writes, with URIs derived from Settings.
+
+The raw dataset names are listed here (not imported from the adapters) so that parsing a DAG
+file stays cheap; a test keeps this list equal to what the adapters produce.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,36 @@ from airflow.sdk import Asset
 
 from etl.contract import MARTS
 from etl.settings import get_settings
+
+RAW_DATASETS = (
+    "exclusion_announcements",
+    "exclusion_items",
+    "exemption_scenario_rules",
+    "exemption_scenario_windows",
+    "exemption_scenarios",
+    "hs_concordance",
+    "hs_nomenclature",
+    "hs_sections",
+    "mof_retaliation_list_2018",
+    "piie_sectors",
+    "product_categories",
+    "retaliation_matrix",
+    "tariff_line_rates",
+    "tariff_lines",
+    "tariff_measures",
+    "trade_flows",
+)
+
+
+def raw_asset(dataset: str) -> Asset:
+    return Asset(
+        name=f"tariffs.raw.{dataset}", uri=(get_settings().warehouse / "raw" / dataset).as_uri()
+    )
+
+
+def raw_assets() -> list[Asset]:
+    """One Asset per raw dataset, at its real location under `<warehouse>/raw/`."""
+    return [raw_asset(name) for name in RAW_DATASETS]
 
 
 def mart_assets() -> list[Asset]:

@@ -29,8 +29,9 @@ def test_run_publishes_every_mart_and_a_duckdb_view_each(published, marts_con):
     assert (settings.current_dir / "manifest.json").exists()
     assert pipeline.current_run_id(settings) == summary.run_id
     for name in MARTS:
-        files = list((settings.current_dir / "marts" / name).glob("*.parquet"))
-        assert len(files) == 1, name
+        files = list((settings.current_dir / "marts" / name).rglob("*.parquet"))
+        partitions = MARTS[name].partition_by
+        assert len(files) == 1 or (partitions and all("=" in f.parent.name for f in files)), name
         n = marts_con.execute(f"select count(*) from {name}").fetchall()[0][0]
         assert n == summary_marts(settings)[name]
 

@@ -42,14 +42,15 @@ def views_readable(settings: Settings) -> int:
 
 
 def tamper_raw(settings, run_id, dataset, change):
-    path = settings.run_dir(run_id) / "raw" / dataset / "part-0.parquet"
+    # the run's snapshot is hard-linked to the raw zone: replace the file, never edit it
+    path = settings.run_dir(run_id) / "raw" / dataset / "piie_bown_jung_zhang.parquet"
     frame = pq.read_table(path).to_pandas()
     frame = change(frame)
     import pyarrow as pa
 
-    pq.write_table(
-        pa.Table.from_pandas(frame, preserve_index=False, schema=pq.read_schema(path)), path
-    )
+    table = pa.Table.from_pandas(frame, preserve_index=False, schema=pq.read_schema(path))
+    path.unlink()
+    pq.write_table(table, path)
 
 
 def lost_zero(frame):
@@ -120,8 +121,8 @@ CASES = {
 def test_a_broken_stage_stops_the_run_and_keeps_current(warehouse, case):
     failing_layer, raw_change, db_change, expected = CASES[case]
     before = snapshot(warehouse)
+    pipeline.ingest_raw(warehouse)
     run_id = pipeline.start_run(warehouse)
-    pipeline.ingest(warehouse, run_id)
     if raw_change:
         tamper_raw(warehouse, run_id, *raw_change)
     with pytest.raises(QualityGateError) as err:
@@ -171,7 +172,7 @@ def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse
     for point in KILL_POINTS:
         before = snapshot(warehouse)
         result = subprocess.run(
-            [sys.executable, "-m", "etl.cli", "run"],
+            [sys.executable, "-m", "etl.cli", "run", "--reingest"],
             cwd=PROJECT_ROOT,
             env={**env_base, "TARIFF_ETL_FAULT_AT": point},
             capture_output=True,

@@ -140,8 +140,8 @@ def test_a_failing_gate_stops_the_run_before_publish(published, tmp_path):
     from etl.settings import Settings
 
     settings = Settings(warehouse=tmp_path / "wh")
+    pipeline.ingest_raw(settings)
     run_id = pipeline.start_run(settings)
-    pipeline.ingest(settings, run_id)
     pipeline.check_layer(settings, run_id, "raw")
     for layer in sql_runner.LAYERS:
         pipeline.build_layer(settings, run_id, layer)

@@ -69,6 +69,8 @@ def test_broken_workbook_fails_in_one_line_and_keeps_current(
     before_run = pipeline.current_run_id(settings)
     before = tree_checksums(settings.current_dir)
     db_before = settings.duckdb_path.read_bytes()
+    runs_before = [r["run_id"] for r in pipeline.list_runs(settings)]
+    raw_before = (settings.warehouse / "raw").resolve()
 
     result = run_cli(published_warehouse, landing_copy, "run")
 
@@ -82,9 +84,9 @@ def test_broken_workbook_fails_in_one_line_and_keeps_current(
     assert pipeline.current_run_id(settings) == before_run
     assert tree_checksums(settings.current_dir) == before
     assert settings.duckdb_path.read_bytes() == db_before
-    failed = pipeline.list_runs(settings)[0]
-    assert failed["status"] == "failed"
-    assert failed["error"] == lines[0].removeprefix("error: ")
+    # the source is rejected at ingest, before any run: the raw zone keeps its last version
+    assert [r["run_id"] for r in pipeline.list_runs(settings)] == runs_before
+    assert (settings.warehouse / "raw").resolve() == raw_before
 
 
 def test_debug_flag_shows_the_traceback(published_warehouse, landing_copy):
@@ -145,14 +147,18 @@ def test_a_quarantined_tariff_line_fails_the_run(messy_workbook, landing_copy, t
     assert "sheet 'China Tariff Rates', row 6, column 'hs10'" in line
     assert "already on row 5" in line
     settings = Settings(warehouse=tmp_path / "wh")
+    # the batch is rejected at ingest: no raw version, no run, nothing published
     assert pipeline.current_run_id(settings) is None
-    quarantine = pipeline.list_runs(settings)[0]["datasets"]["tariff_lines"]
-    assert quarantine == {  # PIIE's 11,790 lines and the 2025 matrix's 7,048 China lines
-        "rows_read": 18_838,
-        "rows_loaded": 18_837,
-        "rows_quarantined": 1,
-        "rows_quarantined_tolerated": 0,
-    }
+    assert not (settings.warehouse / "raw").exists()
+    assert not settings.runs_dir.exists() or not any(settings.runs_dir.iterdir())
+    import pyarrow.parquet as pq
+
+    (rejected,) = (settings.warehouse / "rejected").glob("piie_bown_jung_zhang-*")
+    assert str(rejected) in line
+    rows = pq.read_table(rejected / "tariff_lines.parquet").to_pylist()
+    assert [(r["source_row"], r["field"], r["reason_code"]) for r in rows] == [
+        (6, "hs10", "duplicate_key")
+    ]
 
 
 def test_missing_and_empty_files_are_clear_errors(tmp_path):

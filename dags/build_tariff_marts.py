@@ -1,51 +1,47 @@
 """
-### tariff_pipeline
+### build_tariff_marts
 
-Ingest the bundled landing files (PIIE China tariff lines and 2017 imports from the US, HS
-nomenclature) into raw Parquet, build the DuckDB models layer by layer, gate every layer with
-its Great Expectations suites and SQL assertions, and publish the marts (write-audit-publish).
+Runs when any raw dataset Asset is updated (by `ingest_tariff_schedules`): snapshot the raw
+zone into a run folder, gate it (raw suites), build the DuckDB models layer by layer, gate each
+layer (Great Expectations suites + SQL assertions), then publish the marts by switching
+`<warehouse>/current` atomically (write-audit-publish). `publish` emits one Asset per mart.
 
-Every task is one call into `etl.pipeline`; the run folder id travels between tasks through
-XCom (a short string). Nothing is published unless every gate passed.
+Each task is one call into `etl.pipeline`; the run id travels by XCom (a short string).
+`max_active_runs=1` and the warehouse lock keep a single writer. No catchup: a run always
+builds from the current raw zone, so replaying an old trigger would rebuild the same thing.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import chain, dag, task
+from airflow.sdk import AssetAny, chain, dag, task
 
-from etl.orchestration.assets import mart_assets
+from etl.orchestration.assets import mart_assets, raw_assets
+
+DEFAULT_ARGS = {
+    "retries": 2,
+    "retry_delay": pendulum.duration(seconds=30),
+    "execution_timeout": pendulum.duration(minutes=30),
+}
 
 
 @dag(
-    dag_id="tariff_pipeline",
-    schedule="@daily",
+    dag_id="build_tariff_marts",
+    schedule=AssetAny(*raw_assets()),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,  # each run rebuilds from the landing files: past dates add nothing
-    max_active_runs=1,  # one writer on the warehouse
+    catchup=False,
+    max_active_runs=1,
     doc_md=__doc__,
-    default_args={
-        "retries": 2,
-        "retry_delay": pendulum.duration(seconds=30),
-        "execution_timeout": pendulum.duration(minutes=30),
-    },
-    tags=["tariffs", "ingest", "marts"],
+    default_args=DEFAULT_ARGS,
+    tags=["tariffs", "transform", "marts"],
 )
-def tariff_pipeline():
+def build_tariff_marts():
     @task
     def start_run() -> str:
         from etl import pipeline
         from etl.settings import get_settings
 
         return pipeline.start_run(get_settings())
-
-    @task
-    def ingest(etl_run_id: str) -> str:
-        from etl import pipeline
-        from etl.settings import get_settings
-
-        pipeline.ingest(get_settings(), etl_run_id)
-        return etl_run_id
 
     @task
     def check(etl_run_id: str, layer: str) -> str:
@@ -71,8 +67,7 @@ def tariff_pipeline():
         return str(pipeline.publish(get_settings(), etl_run_id))
 
     run_id = start_run()
-    landed = ingest(run_id)
-    raw_ok = check.override(task_id="check_raw")(landed, "raw")
+    raw_ok = check.override(task_id="check_raw")(run_id, "raw")
     staged = build.override(task_id="build_staging")(raw_ok, "staging")
     staging_ok = check.override(task_id="check_staging")(staged, "staging")
     inter = build.override(task_id="build_intermediate")(staging_ok, "intermediate")
@@ -82,4 +77,4 @@ def tariff_pipeline():
     chain(marts_ok, publish(marts_ok))
 
 
-tariff_pipeline()
+build_tariff_marts()
