@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint clean airflow bench
 
 setup: $(STAMP)
 
@@ -26,6 +26,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+airflow: $(STAMP)
+	$(VENV)/bin/tariff-etl airflow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check etl expectations dags tests

@@ -270,6 +270,34 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_airflow(args: argparse.Namespace) -> int:
+    """Airflow 3 standalone with the project's DAGs, on loopback, until Ctrl-C."""
+    import signal as signals
+    import time
+
+    from etl.orchestration import local
+    from etl.settings import PROJECT_ROOT, get_settings
+
+    home = PROJECT_ROOT / "airflow_home"
+    print(f"starting Airflow 3 standalone (AIRFLOW_HOME={home}) ...", flush=True)
+    server = local.start(get_settings(), home, port=args.port)
+    print(
+        f"Airflow UI and API: {server.url}\nlogin: {server.login()}\n"
+        "Ctrl-C stops every Airflow process.",
+        flush=True,
+    )
+    signals.signal(signals.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        while server.process.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("Airflow stopped.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tariff-etl", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -309,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", help="scenario id, e.g. seed_story")
     explain.add_argument("hs_code", help="national line or prefix, e.g. 12019011 or 9018")
     explain.set_defaults(func=cmd_explain)
+    airflow = sub.add_parser("airflow", help="run Airflow 3 standalone locally (Ctrl-C stops)")
+    airflow.add_argument("--port", type=int, default=8080)
+    airflow.set_defaults(func=cmd_airflow)
     report = sub.add_parser("report", help="write the HTML coverage report and key-charts PNG")
     report.add_argument("run_id", nargs="?", help="default: the current run")
     report.set_defaults(func=cmd_report)
