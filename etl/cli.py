@@ -29,13 +29,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     console = _console()
-    if args.quiet:
+    if args.quiet or args.json:
         summary = pipeline.run_all(settings, reingest=args.reingest)
     else:
         with console.status("starting") as status:
             summary = pipeline.run_all(
                 settings, on_step=lambda s: status.update(s), reingest=args.reingest
             )
+    if args.json:
+        import json
+
+        print(json.dumps({"run_id": summary.run_id, "published_to": str(summary.published_to),
+                          "datasets": summary.datasets, "checks": summary.checks,
+                          "headline": summary.headline}, default=str, indent=1))
+        return 0
     if args.quiet:
         print(summary.run_id)
         return 0
@@ -124,6 +131,12 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from etl import publishing
     from etl.settings import get_settings
 
+    bands = publishing.scenario_bands(get_settings())
+    if args.json:
+        import json
+
+        print(json.dumps(bands, default=str, indent=1))
+        return 0
     table = Table(title="exemption scenarios: share of the taxed trade covered, across methods")
     for col in (
         "scenario",
@@ -134,7 +147,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         "covered USD bn",
     ):
         table.add_column(col)
-    for band in publishing.scenario_bands(get_settings()):
+    for band in bands:
         claimed = (
             f"{_pct(band['claimed_share_low'])} - {_pct(band['claimed_share_high'])}"
             if band["claimed_share_low"] is not None
@@ -304,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="ingest, build, validate and publish (the whole pipeline)")
     run.add_argument("--quiet", action="store_true", help="print only the run id")
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument(
         "--reingest",
         action="store_true",
@@ -332,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the contract")
     docs.set_defaults(func=cmd_docs)
     scenarios = sub.add_parser("scenarios", help="list exemption scenarios with their band")
+    scenarios.add_argument("--json", action="store_true", help="print the bands as JSON")
     scenarios.set_defaults(func=cmd_scenarios)
     explain = sub.add_parser("explain", help="why a line is or is not eligible in a scenario")
     explain.add_argument("scenario", help="scenario id, e.g. seed_story")

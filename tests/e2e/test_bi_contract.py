@@ -137,3 +137,39 @@ def test_sql_tool_refuses_to_write(published, statement):
         assert con.execute("select count(*) from fct_exemption_band").fetchall()[0][0] > 0
     finally:
         con.close()
+
+
+def cli(settings, *args):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TARIFF_ETL_WAREHOUSE": str(settings.warehouse)}
+    return subprocess.run(
+        [sys.executable, "-m", "etl.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_json_output_and_refusals(published):
+    import json
+
+    settings, _ = published
+    bands = json.loads(cli(settings, "scenarios", "--json").stdout)
+    assert {b["scenario_id"] for b in bands} >= {"seed_story", "exclusion_2019_first_list"}
+    rows = json.loads(
+        cli(
+            settings, "sql", "select count(*) as n from fct_exemption_band", "--format", "json"
+        ).stdout
+    )
+    assert rows == [{"n": len(bands)}]
+    refused = cli(settings, "sql", "copy (select 1) to '/tmp/tariff_etl_nope.csv'")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "error: only queries are allowed here (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN); got "
+        "COPY: the published data is read-only"
+    ]
