@@ -352,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", help="scenario id, e.g. seed_story")
     explain.add_argument("hs_code", help="national line or prefix, e.g. 12019011 or 9018")
     explain.set_defaults(func=cmd_explain)
+    from etl.customs.cli import add_parsers as add_customs_parsers
+
+    add_customs_parsers(sub)  # `ingest <format> <path-or-glob>...` and `generate`
     airflow = sub.add_parser("airflow", help="run Airflow 3 standalone locally (Ctrl-C stops)")
     airflow.add_argument("--port", type=int, default=8080)
     airflow.set_defaults(func=cmd_airflow)

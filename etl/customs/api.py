@@ -1,0 +1,224 @@
+"""Public API of the customs ingest: `ingest_files` and `landed_glob`.
+
+    from etl.customs.api import ingest_files, landed_glob
+    results = ingest_files(settings, "comtrade", [Path("TradeData_China_USA.csv")])
+
+Each input file is checked against the landed manifest first (size + mtime, then sha256): an
+unchanged file is skipped and nothing is written. A new or changed file is parsed by its
+format's adapter, streamed once through DuckDB into partitioned Parquet, reconciled
+(rows read = rows loaded + rows quarantined) and switched into place partition by partition
+(see `etl.customs.store`). The warehouse lock is held for the whole call, so an ingest and a
+pipeline run never interleave.
+"""
+
+from __future__ import annotations
+
+import glob
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from etl.customs import census, china_customs, comtrade
+from etl.customs.core import FileContext, IngestOptions, Prepared
+from etl.customs.store import LandedStore, StreamOutcome, reconcile
+from etl.errors import EtlError, SourceFormatError
+from etl.lock import warehouse_lock
+from etl.settings import Settings
+
+Adapter = Callable[[FileContext, Path], Prepared]
+ADAPTERS: dict[str, Adapter] = {
+    "comtrade": comtrade.prepare,
+    "census": census.prepare,
+    "china-customs": china_customs.prepare,
+}
+FORMATS = tuple(ADAPTERS)
+# options that change what a file of each format lands as (part of the manifest identity)
+_RELEVANT_OPTIONS = {"comtrade": (), "census": (), "china-customs": ("flow", "cny_per_usd")}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one input file."""
+
+    path: Path
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    partitions_written: list[str]  # partition folders (relative to trade_flows/) rewritten
+    skipped_unchanged: bool
+    source: str | None = None
+    sha256: str | None = None
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    partitions_removed: list[str] = field(default_factory=list)
+    error: str | None = None  # set only when ingest_files(..., stop_on_error=False)
+
+
+def landed_glob(settings: Settings) -> str:
+    """The glob the staging model reads: every landed trade-flow part file."""
+    return str(LandedStore(settings).trade_flows / "**" / "*.parquet")
+
+
+def landed_quarantine_glob(settings: Settings) -> str:
+    return str(LandedStore(settings).quarantine_dir / "*" / "*.parquet")
+
+
+def expand_paths(patterns: Iterable[str]) -> list[Path]:
+    """CLI arguments -> files: each is a path or a glob (`**` allowed); sorted, de-duplicated.
+
+    A glob that matches nothing is an error naming it (a typo must not look like "0 files").
+    """
+    out: dict[Path, None] = {}
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+            matches = [m for m in matches if m.is_file()]
+            if not matches:
+                raise EtlError(f"no file matches {pattern!r}")
+            out.update(dict.fromkeys(matches))
+        else:
+            out[Path(pattern)] = None
+    return list(out)
+
+
+def display_name(path: Path, landing_dir: Path) -> str:
+    """As `SourceFile.open` names files: relative to the landing folder, else the path given."""
+    try:
+        return str(path.resolve().relative_to(landing_dir))
+    except ValueError:
+        return str(path.resolve())
+
+
+def ingest_files(
+    settings: Settings,
+    fmt: str,
+    paths: Sequence[Path],
+    *,
+    options: IngestOptions | None = None,
+    verify: bool = False,
+    stop_on_error: bool = True,
+) -> list[FileResult]:
+    """Ingest `paths` of format `fmt` ('comtrade', 'census', 'china-customs') into the store.
+
+    `verify=True` hashes every file even when size and mtime are unchanged. With
+    `stop_on_error=False` a file that cannot be read is reported in its FileResult (`error`)
+    and the others still load; by default the first such file raises its EtlError.
+    """
+    if fmt not in ADAPTERS:
+        raise EtlError(f"unknown customs format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    options = options or IngestOptions()
+    store = LandedStore(settings)
+    results: list[FileResult] = []
+    with warehouse_lock(settings.lock_path, f"tariff-etl customs ingest {fmt}"):
+        manifest = store.read_manifest()
+        con = store.connect()
+        try:
+            for path in paths:
+                try:
+                    results.append(
+                        _ingest_one(store, con, manifest, fmt, Path(path), options, verify)
+                    )
+                except EtlError as exc:
+                    if stop_on_error:
+                        raise
+                    results.append(FileResult(Path(path), 0, 0, 0, [], False, error=str(exc)))
+        finally:
+            con.close()
+    return results
+
+
+def _ingest_one(
+    store: LandedStore,
+    con,  # duckdb.DuckDBPyConnection
+    manifest: dict,
+    fmt: str,
+    path: Path,
+    options: IngestOptions,
+    verify: bool,
+) -> FileResult:
+    settings = store.settings
+    name = display_name(path, settings.landing_dir)
+    if not path.is_file():
+        raise SourceFormatError(name, "file not found")
+    stat = path.stat()
+    if stat.st_size == 0:
+        raise SourceFormatError(name, "file is empty")
+    opts = {k: v for k, v in options.as_dict().items() if k in _RELEVANT_OPTIONS[fmt]}
+    entry = manifest["files"].get(name)
+    same_inputs = bool(
+        entry
+        and entry.get("format") == fmt
+        and entry.get("options") == opts
+        and store.parts_present(entry)
+    )
+    if (
+        same_inputs
+        and not verify
+        and entry["size"] == stat.st_size
+        and entry["mtime_ns"] == stat.st_mtime_ns
+    ):
+        return _skipped(path, entry)
+
+    ctx = FileContext(
+        path, name, "", datetime.now(UTC), options, parallelism=settings.duckdb_threads
+    )
+    prepared = ADAPTERS[fmt](ctx, store.tmp)
+    outcome: StreamOutcome | None = None
+    try:
+        if same_inputs and entry["sha256"] == prepared.sha256:
+            # touched, not changed: remember the new mtime so the next run skips on stat alone
+            entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+            store.write_manifest(manifest)
+            return _skipped(path, entry)
+        outcome = store.stream(con, prepared, name)
+        reconcile(name, prepared, outcome)
+        old_parts = set(manifest["files"].get(name, {}).get("partitions", {}))
+        written = store.commit(
+            manifest,
+            name,
+            prepared,
+            outcome,
+            {
+                "format": fmt,
+                "options": opts,
+                "sha256": prepared.sha256,
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "ingested_at": ctx.loaded_at.isoformat(),
+                "rows_read": prepared.rows_read,
+                "rows_loaded": outcome.rows_loaded,
+                "rows_quarantined": outcome.quarantine.num_rows,
+            },
+        )
+    finally:
+        prepared.cleanup()
+        if outcome is not None and outcome.tmp_dir.exists():
+            shutil.rmtree(outcome.tmp_dir, ignore_errors=True)
+    reasons = Counter(outcome.quarantine.column("reason_code").to_pylist())
+    return FileResult(
+        path=path,
+        rows_read=prepared.rows_read,
+        rows_loaded=outcome.rows_loaded,
+        rows_quarantined=outcome.quarantine.num_rows,
+        partitions_written=written,
+        skipped_unchanged=False,
+        source=prepared.source,
+        sha256=prepared.sha256,
+        quarantine_reasons=dict(sorted(reasons.items())),
+        partitions_removed=sorted(old_parts - set(written)),
+    )
+
+
+def _skipped(path: Path, entry: dict) -> FileResult:
+    return FileResult(
+        path=path,
+        rows_read=entry["rows_read"],
+        rows_loaded=entry["rows_loaded"],
+        rows_quarantined=entry["rows_quarantined"],
+        partitions_written=[],
+        skipped_unchanged=True,
+        source=entry.get("source"),
+        sha256=entry["sha256"],
+    )
