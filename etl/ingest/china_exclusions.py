@@ -10,20 +10,20 @@ extension the items of the list it extends. A list whose item rows are fewer tha
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 
-from etl.errors import SourceFormatError
 from etl.ingest import piie
 from etl.ingest.common import (
     RawDataset,
     RowRejected,
     SourceFile,
     check_header,
+    csv_records,
     parse_hs_code,
+    read_csv_rows,
     with_lineage,
 )
 
@@ -84,11 +84,7 @@ ITEMS_SCHEMA = with_lineage(
 
 
 def _read(src: SourceFile, columns: list[str]) -> list[list[str]]:
-    try:
-        with open(src.path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(src.display_name, f"is not UTF-8 text ({exc.reason})") from exc
+    rows = read_csv_rows(src)
     check_header(src, None, rows[0] if rows else [], columns)
     return rows
 
@@ -118,20 +114,8 @@ def load_announcements(src: SourceFile, loaded_at: datetime) -> list[RawDataset]
     out = RawDataset("exclusion_announcements", ANNOUNCEMENTS_SCHEMA, sources=[src])
     measures = RawDataset("tariff_measures", piie.MEASURES_SCHEMA, sources=[src])
     seen: dict[str, int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        out.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            out.reject_blank(src, None, line_no)
-            continue
+    for line_no, rec in csv_records(src, out, rows, ANNOUNCEMENT_COLUMNS):
         try:
-            if len(row) != len(ANNOUNCEMENT_COLUMNS):
-                raise RowRejected(
-                    "row",
-                    ",".join(row),
-                    "field_count",
-                    f"{len(row)} fields, header has {len(ANNOUNCEMENT_COLUMNS)}",
-                )
-            rec = dict(zip(ANNOUNCEMENT_COLUMNS, row, strict=True))
             announcement_id = rec["announcement_id"].strip()
             if announcement_id in seen:
                 raise RowRejected(
@@ -209,20 +193,8 @@ def load_items(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
     rows = _read(src, ITEM_COLUMNS)
     out = RawDataset("exclusion_items", ITEMS_SCHEMA, sources=[src])
     seen: dict[tuple[str, ...], int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        out.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            out.reject_blank(src, None, line_no)
-            continue
+    for line_no, rec in csv_records(src, out, rows, ITEM_COLUMNS):
         try:
-            if len(row) != len(ITEM_COLUMNS):
-                raise RowRejected(
-                    "row",
-                    ",".join(row),
-                    "field_count",
-                    f"{len(row)} fields, header has {len(ITEM_COLUMNS)}",
-                )
-            rec = dict(zip(ITEM_COLUMNS, (c.strip() for c in row), strict=True))
             code = parse_hs_code(rec["hs8"], 8, "hs8")
             # the source's key: two lines share an hs8 with different product scope
             key = (rec["announcement_id"], rec["sub_list"], rec["item_no"], code)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -260,3 +262,41 @@ def check_header(
                 value=got,
                 expected=f"header starting {expected}",
             )
+
+
+def read_csv_rows(src: SourceFile) -> list[list[str]]:
+    """All rows of a UTF-8 CSV (a BOM is dropped; csv handles CRLF and quoting)."""
+    try:
+        with open(src.path, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(src.display_name, f"is not UTF-8 text ({exc.reason})") from exc
+
+
+def csv_records(
+    src: SourceFile, out: RawDataset, rows: list[list[str]], columns: list[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows after the header as stripped {column: text}, with their line numbers.
+
+    Every row is counted as read; blank rows and rows with the wrong number of fields are
+    quarantined here, so adapters only see rows of the right shape.
+    """
+    for line_no, row in enumerate(rows[1:], start=2):
+        out.rows_read += 1
+        if not any(cell.strip() for cell in row):
+            out.reject_blank(src, None, line_no)
+            continue
+        if len(row) != len(columns):
+            out.reject(
+                src,
+                None,
+                line_no,
+                RowRejected(
+                    "row",
+                    ",".join(row),
+                    "field_count",
+                    f"{len(row)} fields, header has {len(columns)}",
+                ),
+            )
+            continue
+        yield line_no, dict(zip(columns, (cell.strip() for cell in row), strict=True))

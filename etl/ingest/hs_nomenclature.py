@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 
 import pyarrow as pa
 
-from etl.errors import SourceFormatError
-from etl.ingest.common import RawDataset, RowRejected, SourceFile, check_header, with_lineage
+from etl.ingest.common import (
+    RawDataset,
+    RowRejected,
+    SourceFile,
+    check_header,
+    csv_records,
+    read_csv_rows,
+    with_lineage,
+)
 
 NOMENCLATURE_SCHEMA = with_lineage(
     ("hs_revision", pa.string()),
@@ -28,37 +34,17 @@ SECTIONS_SCHEMA = with_lineage(
 TOLERATED = frozenset({"aggregate_row", "blank_row"})
 
 
-def _read_csv(src: SourceFile) -> list[list[str]]:
-    try:
-        # utf-8-sig: the HS2017 file starts with a BOM; newline='' lets csv handle CRLF
-        with open(src.path, encoding="utf-8-sig", newline="") as fh:
-            return list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(src.display_name, f"is not UTF-8 text ({exc.reason})") from exc
-
-
 def load_nomenclature(src: SourceFile, hs_revision: str, loaded_at: datetime) -> RawDataset:
-    rows = _read_csv(src)
+    rows = read_csv_rows(src)
     expected = ["section", "hscode", "description", "parent", "level"]
     check_header(src, None, rows[0] if rows else [], expected)
     out = RawDataset(
         "hs_nomenclature", NOMENCLATURE_SCHEMA, sources=[src], tolerated_reasons=TOLERATED
     )
     seen: dict[str, int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        out.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            out.reject_blank(src, None, line_no)
-            continue
+    for line_no, rec in csv_records(src, out, rows, expected):
+        code, level = rec["hscode"], rec["level"]
         try:
-            if len(row) != len(expected):
-                raise RowRejected(
-                    "row",
-                    ",".join(row),
-                    "field_count",
-                    f"{len(row)} fields, header has {len(expected)}",
-                )
-            section, code, description, parent, level = (cell.strip() for cell in row)
             if code == "TOTAL":
                 raise RowRejected(
                     "hscode", code, "aggregate_row", "grand-total row, not an HS code"
@@ -86,9 +72,9 @@ def load_nomenclature(src: SourceFile, hs_revision: str, loaded_at: datetime) ->
                 "hs_revision": hs_revision,
                 "hs_code": code,
                 "level": int(level),
-                "parent_code": None if parent == "TOTAL" else parent,
-                "description": description,
-                "section": None if section == "TOTAL" else section,
+                "parent_code": None if rec["parent"] == "TOTAL" else rec["parent"],
+                "description": rec["description"],
+                "section": None if rec["section"] == "TOTAL" else rec["section"],
             },
             loaded_at,
         )
@@ -96,27 +82,20 @@ def load_nomenclature(src: SourceFile, hs_revision: str, loaded_at: datetime) ->
 
 
 def load_sections(src: SourceFile, hs_revision: str, loaded_at: datetime) -> RawDataset:
-    rows = _read_csv(src)
+    rows = read_csv_rows(src)
     check_header(src, None, rows[0] if rows else [], ["section", "name"])
     out = RawDataset("hs_sections", SECTIONS_SCHEMA, sources=[src])
-    for line_no, row in enumerate(rows[1:], start=2):
-        out.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            out.reject_blank(src, None, line_no)
-            continue
-        if len(row) != 2 or not row[0].strip():
+    for line_no, rec in csv_records(src, out, rows, ["section", "name"]):
+        if not rec["section"]:
             out.reject(
-                src,
-                None,
-                line_no,
-                RowRejected("row", ",".join(row), "field_count", "expected section,name"),
+                src, None, line_no, RowRejected("section", "", "missing_value", "section is empty")
             )
             continue
         out.add(
             src,
             None,
             line_no,
-            {"hs_revision": hs_revision, "section": row[0].strip(), "section_name": row[1].strip()},
+            {"hs_revision": hs_revision, "section": rec["section"], "section_name": rec["name"]},
             loaded_at,
         )
     return out

@@ -7,7 +7,6 @@ retaliatory duty in force on 2025-03-28, as ITA estimates it.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 
 import pyarrow as pa
@@ -18,7 +17,9 @@ from etl.ingest.common import (
     RawDataset,
     RowRejected,
     SourceFile,
+    csv_records,
     parse_rate,
+    read_csv_rows,
     with_lineage,
 )
 
@@ -49,14 +50,6 @@ MATRIX_SCHEMA = with_lineage(
 )
 
 
-def _read_rows(src: SourceFile) -> list[list[str]]:
-    try:
-        with open(src.path, encoding="utf-8-sig", newline="") as fh:
-            return list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(src.display_name, f"is not UTF-8 text ({exc.reason})") from exc
-
-
 def _code(value: str, field: str, *, china: bool) -> str:
     text = value.strip()
     if not text.isdigit():
@@ -71,7 +64,7 @@ def _code(value: str, field: str, *, china: bool) -> str:
 
 
 def load_retaliation_matrix(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
-    rows = _read_rows(src)
+    rows = read_csv_rows(src)
     # compare the header exactly, leading space included, so a "fixed" file is noticed too
     header = rows[0] if rows else []
     for i, name in enumerate(COLUMNS):
@@ -88,20 +81,10 @@ def load_retaliation_matrix(src: SourceFile, loaded_at: datetime) -> list[RawDat
     lines = RawDataset("tariff_lines", piie.TARIFF_LINES_SCHEMA, sources=[src])
     rates = RawDataset("tariff_line_rates", piie.LINE_RATES_SCHEMA, sources=[src])
     seen: dict[tuple[str, str], int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        matrix.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            matrix.reject_blank(src, None, line_no)
-            continue
+    for line_no, rec in csv_records(src, matrix, rows, COLUMNS):
+        row = [rec[name] for name in COLUMNS]
         try:
-            if len(row) != len(COLUMNS):
-                raise RowRejected(
-                    "row",
-                    ",".join(row),
-                    "field_count",
-                    f"{len(row)} fields, header has {len(COLUMNS)}",
-                )
-            country = row[1].strip()
+            country = row[1]
             iso3 = COUNTRIES.get(country)
             if iso3 is None:
                 raise RowRejected(
@@ -127,7 +110,7 @@ def load_retaliation_matrix(src: SourceFile, loaded_at: datetime) -> list[RawDat
             matrix.reject(src, None, line_no, err)
             continue
         seen[iso3, code] = line_no
-        description = row[2].strip()
+        description = row[2]
         matrix.add(
             src,
             None,
@@ -136,10 +119,10 @@ def load_retaliation_matrix(src: SourceFile, loaded_at: datetime) -> list[RawDat
                 "reporter_iso3": iso3,
                 "country": country,
                 "national_line_code": code,
-                "hs6_code": row[5].strip() or None,
+                "hs6_code": row[5] or None,
                 "line_description": description,
                 "rate_pct": rate,
-                "source_name": row[4].strip(),
+                "source_name": row[4],
             },
             loaded_at,
         )

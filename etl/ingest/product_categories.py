@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime
 
 import pyarrow as pa
 
-from etl.errors import SourceFormatError
-from etl.ingest.common import RawDataset, RowRejected, SourceFile, check_header, with_lineage
+from etl.ingest.common import (
+    RawDataset,
+    RowRejected,
+    SourceFile,
+    check_header,
+    csv_records,
+    read_csv_rows,
+    with_lineage,
+)
 
 COLUMNS = ["category", "subcategory", "hs_revision", "hs_prefix", "match", "basis"]
 CATEGORIES_SCHEMA = with_lineage(
@@ -24,11 +30,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def read_categories(src: SourceFile) -> list[list[str]]:
-    try:
-        with open(src.path, encoding="utf-8-sig", newline="") as fh:
-            return list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(src.display_name, f"is not UTF-8 text ({exc.reason})") from exc
+    return read_csv_rows(src)
 
 
 def load_product_categories(src: SourceFile, loaded_at: datetime) -> list[RawDataset]:
@@ -36,20 +38,8 @@ def load_product_categories(src: SourceFile, loaded_at: datetime) -> list[RawDat
     check_header(src, None, rows[0] if rows else [], COLUMNS)
     out = RawDataset("product_categories", CATEGORIES_SCHEMA, sources=[src])
     seen: dict[tuple[str, ...], int] = {}
-    for line_no, row in enumerate(rows[1:], start=2):
-        out.rows_read += 1
-        if not any(cell.strip() for cell in row):
-            out.reject_blank(src, None, line_no)
-            continue
+    for line_no, record in csv_records(src, out, rows, COLUMNS):
         try:
-            if len(row) != len(COLUMNS):
-                raise RowRejected(
-                    "row",
-                    ",".join(row),
-                    "field_count",
-                    f"{len(row)} fields, header has {len(COLUMNS)}",
-                )
-            record = dict(zip(COLUMNS, (c.strip() for c in row), strict=True))
             for name in ("category", "subcategory"):
                 if not _NAME.match(record[name]):
                     raise RowRejected(name, record[name], "bad_value", f"{name} is not snake_case")
