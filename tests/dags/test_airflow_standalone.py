@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 
 import duckdb
@@ -34,6 +35,30 @@ def call(url: str, method: str = "GET", body: dict | None = None) -> dict:
         return json.loads(reply.read())
 
 
+def wait_for_dags(server, dag_ids, timeout_s: float = 180) -> None:
+    """The API answers before the dag-processor has serialized the DAGs: wait for them."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            for dag_id in dag_ids:
+                call(f"{server.api}/dags/{dag_id}")
+            return
+        except (urllib.error.HTTPError, urllib.error.URLError, TimeoutError):
+            time.sleep(2)
+    pytest.fail(f"DAGs {dag_ids} not parsed within {timeout_s} s")
+
+
+def trigger(server, dag_id: str, attempts: int = 5) -> dict:
+    for attempt in range(attempts):
+        try:
+            return call(f"{server.api}/dags/{dag_id}/dagRuns", "POST", {"logical_date": None})
+        except urllib.error.HTTPError as err:
+            if err.code < 500 or attempt == attempts - 1:
+                raise
+            time.sleep(3)
+    raise AssertionError("unreachable")
+
+
 def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
     settings = Settings(warehouse=tmp_path / "warehouse")
     server = local.start(
@@ -42,7 +67,8 @@ def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
     group = psutil.Process(server.process.pid)
     try:
         assert server.url.startswith("http://127.0.0.1:")
-        call(f"{server.api}/dags/ingest_tariff_schedules/dagRuns", "POST", {"logical_date": None})
+        wait_for_dags(server, ["ingest_tariff_schedules", "build_tariff_marts"])
+        trigger(server, "ingest_tariff_schedules")
         deadline, states = time.monotonic() + 300, []
         while time.monotonic() < deadline:
             runs = call(f"{server.api}/dags/build_tariff_marts/dagRuns")["dag_runs"]
