@@ -54,7 +54,7 @@ from etl.customs.core import (
     rej,
     text_table,
 )
-from etl.customs.reference import census_countries, sql_values
+from etl.customs.reference import census_countries, lookup_table
 from etl.customs.schema import SOURCE_CENSUS_API, SOURCE_CENSUS_PHASE_ONE, hs_revision_for_year
 from etl.errors import SourceFormatError
 from etl.ingest.common import sha256_file
@@ -106,8 +106,7 @@ def _relation_sql(
         desc = c("description")
     lengths = ", ".join(str(d) for d in code_digits)
     partner = (
-        f"LEFT JOIN (VALUES {sql_values(census_countries())}) AS m(code, iso3) "
-        f"ON m.code = trim({c('CTY_CODE')})"
+        f"LEFT JOIN ref_census_countries AS m ON m.code = trim({c('CTY_CODE')})"
         if partner_from_code
         else "LEFT JOIN (SELECT 'CHN' AS iso3) AS m ON TRUE"
     )
@@ -300,7 +299,10 @@ def prepare_json(ctx: FileContext, sha256: str) -> Prepared:
         ],
         rows_read=len(payload) - 1,
         pre_quarantine=rejected,
-        arrow_inputs={"census_json": text_table(len(header), rows)},
+        arrow_inputs={
+            "census_json": text_table(len(header), rows),
+            "ref_census_countries": lookup_table(census_countries()),
+        },
     )
 
 

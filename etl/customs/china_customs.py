@@ -54,7 +54,7 @@ from etl.customs.core import (
     rej,
     source_row_sql,
 )
-from etl.customs.reference import china_customs_partners, sql_values
+from etl.customs.reference import china_customs_partners, lookup_table
 from etl.customs.schema import SOURCE_CHINA_CUSTOMS, hs_revision_for_year
 from etl.customs.textscan import PieceKey, scan_text
 from etl.errors import SourceFormatError
@@ -103,7 +103,6 @@ def _relation_sql(
     value_col = USD if USD in cols else CNY
     rate = ctx.options.cny_per_usd if value_col == CNY else None
     to_usd = f"_amount / {float(rate)!r}" if rate else "_amount"
-    partners = {code: iso for code, (iso, _) in china_customs_partners().items()}
     return f"""
 WITH p AS (
     SELECT t.*, m.iso3 AS _partner,
@@ -115,7 +114,7 @@ WITH p AS (
         nullif(replace(trim({c(QTY1)}), ',', ''), '') AS _qty_raw,
         TRY_CAST(nullif(replace(trim({c(QTY1)}), ',', ''), '') AS DOUBLE) AS _qty
     FROM {source} AS t
-    LEFT JOIN (VALUES {sql_values(partners)}) AS m(code, iso3) ON m.code = trim(t.{c(PARTNER)})
+    LEFT JOIN ref_cn_partners AS m ON m.code = trim(t.{c(PARTNER)})
 ),
 q AS (
     SELECT *,
@@ -256,6 +255,11 @@ def prepare(ctx: FileContext, tmp_dir: Path) -> Prepared:
             relations=relations,
             rows_read=scan.records + len(scan.blank_lines),
             pre_quarantine=blank_line_quarantine(ctx, DATASET, scan.blank_lines),
+            arrow_inputs={
+                "ref_cn_partners": lookup_table(
+                    {code: iso for code, (iso, _) in china_customs_partners().items()}
+                )
+            },
             cleanup=scan.cleanup,
         )
     except BaseException:

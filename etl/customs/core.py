@@ -1,12 +1,12 @@
 """What the customs adapters share: the contract between an adapter and the landed-store writer.
 
-An adapter turns one input file into a `Prepared`: a DuckDB SELECT (`relation_sql`) that yields,
-for every record of the file, the landed columns (`schema.LANDED_COLUMNS`, already of their
-landed types, computed with TRY_CAST so a malformed record never raises) plus four reject
-columns: `_rej_code`, `_rej_field`, `_rej_value`, `_rej_reason`, all NULL for a loadable record and
-set, from the first failed check, for a record that goes to quarantine. The writer
-(`etl.customs.store`) streams that SELECT once into partitioned Parquet; nothing is held in
-Python memory.
+An adapter turns one input file into a `Prepared`: one DuckDB SELECT per piece of the file
+(`relations`; see `etl.customs.textscan` for the cut) that yields, for every record of the
+piece, the landed columns (`schema.LANDED_COLUMNS`, already of their landed types, computed
+with TRY_CAST so a malformed record never raises) plus four reject columns: `_rej_code`,
+`_rej_field`, `_rej_value`, `_rej_reason`, all NULL for a loadable record and set, from the
+first failed check, for a record that goes to quarantine. The writer (`etl.customs.store`)
+streams each SELECT once into Parquet; only the rejected rows are held in Python memory.
 
 Checks every adapter runs, in this order, with these reason codes:
 `blank_row` (tolerated), `wrong_field_count`, then the adapter's own field checks

@@ -194,8 +194,12 @@ def scan_text(
     cut_lines: list[int] = [0]  # newlines before the first line of each piece
 
     starts_at: list[int] = []  # byte offset where each piece starts
+    copies: list[Future[None]] = []
 
     def next_piece() -> None:
+        if not transcode and len(paths) > 1:
+            # the previous piece's byte range is now known: copy it while the pass goes on
+            copies.append(copier.submit(_copy_range, path, paths[-1], starts_at[-1], piece_start))
         starts_at.append(piece_start)  # set just before each call (0 for piece 0)
         if transcode:
             tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -203,10 +207,14 @@ def scan_text(
             scan.temp_paths.append(copy)
             paths.append(copy)
             sink.open(copy)
-        else:
-            # UTF-8: piece 0 is the original read up to a record limit; the others are copied
-            # by the kernel after this pass (os.copy_file_range: no bytes through Python)
+        elif not paths:  # UTF-8 piece 0: the original, read up to a record limit
             paths.append(path)
+            sink.open(None)
+        else:  # UTF-8 piece 1..: copied by the kernel (os.copy_file_range), in a helper thread
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            copy = tmp_dir / f"piece-{uuid.uuid4().hex}.csv"
+            scan.temp_paths.append(copy)
+            paths.append(copy)
             sink.open(None)
 
     digest = hashlib.sha256()
@@ -219,6 +227,7 @@ def scan_text(
     offset = 0  # global offset of the current block
     piece_start = 0
     prev_key: bytes | None = None
+    copier = ThreadPoolExecutor(max_workers=1)
     try:
         next_piece()
         with ThreadPoolExecutor(max_workers=1) as hasher, open(path, "rb") as fh:
@@ -288,17 +297,16 @@ def scan_text(
             sink.finish()
             while pending:
                 pending.popleft().result()
+        if not transcode and len(paths) > 1:
+            copies.append(copier.submit(_copy_range, path, paths[-1], starts_at[-1], size))
+        for copy in copies:
+            copy.result()
     except BaseException:
         sink.close()
+        copier.shutdown(wait=True)
         scan.cleanup()
         raise
-
-    if not transcode and len(paths) > 1:
-        try:
-            _copy_ranges(path, tmp_dir, starts_at, size, paths, scan)
-        except BaseException:
-            scan.cleanup()
-            raise
+    copier.shutdown()
     lines = newlines + (0 if last_bytes.endswith(b"\n") else 1)
     if last_bytes == b"\n\r":  # a final line holding only "\r" is blank too
         blank.append(lines)
@@ -322,24 +330,15 @@ def scan_text(
     return scan
 
 
-def _copy_ranges(
-    path: Path, tmp_dir: Path, starts_at: list[int], size: int, paths: list[Path], scan: TextScan
-) -> None:
-    """Copy pieces 1.. of a UTF-8 file into temp files, kernel-side."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    ends = [*starts_at[1:], size]
-    with open(path, "rb") as src:
-        for k in range(1, len(paths)):
-            copy = tmp_dir / f"piece-{uuid.uuid4().hex}.csv"
-            scan.temp_paths.append(copy)
-            paths[k] = copy
-            with open(copy, "wb") as dst:
-                offset, remaining = starts_at[k], ends[k] - starts_at[k]
-                while remaining > 0:
-                    done = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
-                    if done == 0:
-                        raise OSError(f"short copy of {path} at byte {offset}")
-                    offset, remaining = offset + done, remaining - done
+def _copy_range(source: Path, target: Path, start: int, end: int) -> None:
+    """Copy bytes [start, end) of `source` into a new file `target`, kernel-side."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        offset, remaining = start, end - start
+        while remaining > 0:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
+            if done == 0:
+                raise OSError(f"short copy of {source} at byte {offset}")
+            offset, remaining = offset + done, remaining - done
 
 
 def _cuts(
