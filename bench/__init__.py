@@ -1,1 +1,1 @@
-"""Benchmarks of the customs ingest: `python -m bench.run` (see bench/run.py). Not pytest."""
+"""Benchmarks, run by hand (not pytest): `python -m bench.run` for the customs ingest."""

@@ -17,7 +17,8 @@ What it measures, on the same generated file in the same run:
    ingesting the 121 files into an empty warehouse (rebuild) vs ingesting the same 121 files
    into the warehouse that already has the 120 (one-month add: 120 skipped on size+mtime).
 
-Results: a table on stdout and `bench/results/<UTC date>.json`.
+Results: a table on stdout and `bench/results/<UTC date>.json` (other sizes or partial runs:
+`<date>-<rows>-<big rows>[-throughput|-incremental].json`).
 Targets (issue 6): ours >= 0.7x DuckDB COPY throughput; faster than pandas; peak RSS at the big
 size <= 1.2x the small size; one-month add <= 5% of the rebuild.
 """
@@ -25,6 +26,7 @@ size <= 1.2x the small size; one-month add <= 5% of the rebuild.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -50,10 +52,8 @@ def run_job(job: str, args: dict) -> dict:
     )
     sampled = 0
     while proc.poll() is None:
-        try:
+        with contextlib.suppress(psutil.Error):  # the child may just have exited
             sampled = max(sampled, proc.memory_info().rss)
-        except psutil.Error:
-            pass
         time.sleep(0.05)
     out, err = proc.communicate()
     if proc.returncode != 0:
@@ -78,7 +78,9 @@ def generated(workdir: Path, fmt: str, rows: int, seed: int, **kw) -> Path:
     return path
 
 
-def throughput(workdir: Path, fmt: str, sizes: list[int], reps: int, threads: int, pandas_big: bool):
+def throughput(
+    workdir: Path, fmt: str, sizes: list[int], reps: int, threads: int, pandas_big: bool
+):
     files = {n: generated(workdir, fmt, n, seed=42) for n in sizes}
     runs: dict[tuple[int, str], list[dict]] = {}
     for rep in range(reps):
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         "--increment-rows", type=int, help="rows of the ten-year monthly set (default --rows)"
     )
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true", help="incremental only")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -201,33 +204,44 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     print(f"workdir {args.workdir}; sizes {sizes}; format {args.format}", flush=True)
-    runs = throughput(
-        args.workdir, args.format, sizes, args.reps, args.threads, not args.no_pandas
-    )
-    summary = summarize(runs, sizes)
+    summary: dict = {}
+    if not args.skip_throughput:
+        runs = throughput(
+            args.workdir, args.format, sizes, args.reps, args.threads, not args.no_pandas
+        )
+        summary = summarize(runs, sizes)
     inc = None
     if not args.skip_incremental:
         inc = incremental(
-            args.workdir, "china-customs", args.increment_rows or args.rows, args.threads,
+            args.workdir,
+            "china-customs",
+            args.increment_rows or args.rows,
+            args.threads,
             args.reps,
         )
 
     small, big = str(sizes[0]), str(sizes[-1])
-    rss_ratio = summary[big]["ours"]["peak_rss_bytes"] / summary[small]["ours"]["peak_rss_bytes"]
+    rss_ratio = (
+        summary[big]["ours"]["peak_rss_bytes"] / summary[small]["ours"]["peak_rss_bytes"]
+        if summary
+        else None
+    )
     targets = {
-        "ours_vs_duckdb_copy_ge_0.7": all(
-            summary[str(n)]["ratios"]["ours_vs_duckdb_copy_throughput"] >= 0.7 for n in sizes
-        ),
-        "ours_beats_pandas": all(
-            (summary[str(n)]["ratios"]["ours_vs_pandas_throughput"] or 99) > 1 for n in sizes
-        ),
-        "peak_rss_big_le_1.2x_small": rss_ratio <= 1.2,
-        "one_month_add_le_5pct_rebuild": inc is None or inc["add_over_rebuild"] <= 0.05,
+        "ours_vs_duckdb_copy_ge_0.7": None
+        if not summary
+        else all(summary[str(n)]["ratios"]["ours_vs_duckdb_copy_throughput"] >= 0.7 for n in sizes),
+        "ours_beats_pandas": None
+        if not summary
+        else all((summary[str(n)]["ratios"]["ours_vs_pandas_throughput"] or 99) > 1 for n in sizes),
+        "peak_rss_big_le_1.2x_small": None if rss_ratio is None else rss_ratio <= 1.2,
+        "one_month_add_le_5pct_rebuild": None if inc is None else inc["add_over_rebuild"] <= 0.05,
     }
     report = {
         "started_at": started.isoformat(),
         "finished_at": datetime.now(UTC).isoformat(),
-        "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *(argv or sys.argv[1:])]),
+        "command": " ".join(
+            [Path(sys.executable).name, "-m", "bench.run", *(argv or sys.argv[1:])]
+        ),
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -243,38 +257,45 @@ def main(argv: list[str] | None = None) -> int:
         "targets_met": targets,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{started:%Y-%m-%d}.json"
+    # the default run writes <date>.json; other runs say what they measured
+    label = []
+    if (args.rows, args.big_rows) != (1_000_000, 5_000_000):
+        label.append(f"{args.rows}-{args.big_rows}")
+    if args.skip_throughput or args.skip_incremental:
+        label.append("incremental" if args.skip_throughput else "throughput")
+    out = RESULTS_DIR / f"{'-'.join([f'{started:%Y-%m-%d}', *label])}.json"
     out.write_text(json.dumps(report, indent=2))
 
-    table = Table(title=f"customs ingest benchmark ({args.format}, median of {args.reps})")
-    for col in ("rows", "job", "seconds", "rows/s", "MB/s", "peak RSS MiB", "vs ours"):
-        table.add_column(col, justify="left" if col == "job" else "right")
-    for n in sizes:
-        jobs = summary[str(n)]
-        for job in ("ours", "duckdb_copy", "pandas"):
-            if job not in jobs:
-                continue
-            j = jobs[job]
-            vs = jobs["ours"]["median_seconds"] / j["median_seconds"]
-            table.add_row(
-                f"{n:,}",
-                job,
-                f"{j['median_seconds']:.2f}",
-                f"{j['rows_per_second']:,.0f}",
-                f"{j['mb_per_second']:.0f}",
-                f"{j['peak_rss_bytes'] / 2**20:,.0f}",
-                "-" if job == "ours" else f"{vs:.2f}x its time",
-            )
     console = Console(highlight=False)
-    console.print(table)
-    for n in sizes:
-        r = summary[str(n)]["ratios"]
-        pandas = r["ours_vs_pandas_throughput"]
-        console.print(
-            f"{n:,} rows: ours = {r['ours_vs_duckdb_copy_throughput']:.2f}x DuckDB COPY "
-            f"throughput" + (f", {pandas:.2f}x pandas" if pandas else "")
-        )
-    console.print(f"peak RSS of ours, {sizes[-1]:,} vs {sizes[0]:,} rows: {rss_ratio:.2f}x")
+    if summary:
+        table = Table(title=f"customs ingest benchmark ({args.format}, median of {args.reps})")
+        for col in ("rows", "job", "seconds", "rows/s", "MB/s", "peak RSS MiB", "vs ours"):
+            table.add_column(col, justify="left" if col == "job" else "right")
+        for n in sizes:
+            jobs = summary[str(n)]
+            for job in ("ours", "duckdb_copy", "pandas"):
+                if job not in jobs:
+                    continue
+                j = jobs[job]
+                vs = jobs["ours"]["median_seconds"] / j["median_seconds"]
+                table.add_row(
+                    f"{n:,}",
+                    job,
+                    f"{j['median_seconds']:.2f}",
+                    f"{j['rows_per_second']:,.0f}",
+                    f"{j['mb_per_second']:.0f}",
+                    f"{j['peak_rss_bytes'] / 2**20:,.0f}",
+                    "-" if job == "ours" else f"{vs:.2f}x its time",
+                )
+        console.print(table)
+        for n in sizes:
+            r = summary[str(n)]["ratios"]
+            pandas = r["ours_vs_pandas_throughput"]
+            console.print(
+                f"{n:,} rows: ours = {r['ours_vs_duckdb_copy_throughput']:.2f}x DuckDB COPY "
+                f"throughput" + (f", {pandas:.2f}x pandas" if pandas else "")
+            )
+        console.print(f"peak RSS of ours, {sizes[-1]:,} vs {sizes[0]:,} rows: {rss_ratio:.2f}x")
     if inc:
         console.print(
             f"one-month add: {inc['add_median_seconds']:.2f} s vs rebuild "

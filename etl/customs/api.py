@@ -113,7 +113,7 @@ def ingest_files(
     results: list[FileResult] = []
     with warehouse_lock(settings.lock_path, f"tariff-etl customs ingest {fmt}"):
         manifest = store.read_manifest()
-        con = store.connect()
+        con = _LazyConnection(store)  # opened only if some file is new or changed
         try:
             for path in paths:
                 try:
@@ -129,9 +129,26 @@ def ingest_files(
     return results
 
 
+class _LazyConnection:
+    """The DuckDB connection of one call, opened on first use."""
+
+    def __init__(self, store: LandedStore) -> None:
+        self.store = store
+        self._con = None
+
+    def get(self):  # -> duckdb.DuckDBPyConnection
+        if self._con is None:
+            self._con = self.store.connect()
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+
+
 def _ingest_one(
     store: LandedStore,
-    con,  # duckdb.DuckDBPyConnection
+    con: _LazyConnection,
     manifest: dict,
     fmt: str,
     path: Path,
@@ -172,7 +189,7 @@ def _ingest_one(
             entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
             store.write_manifest(manifest)
             return _skipped(path, entry)
-        outcome = store.stream(con, prepared, name)
+        outcome = store.stream(con.get(), prepared, name)
         reconcile(name, prepared, outcome)
         old_parts = set(manifest["files"].get(name, {}).get("partitions", {}))
         written = store.commit(

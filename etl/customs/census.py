@@ -54,7 +54,7 @@ from etl.customs.core import (
     rej,
     text_table,
 )
-from etl.customs.reference import census_countries, lookup_table
+from etl.customs.reference import REFERENCE_VIEWS
 from etl.customs.schema import SOURCE_CENSUS_API, SOURCE_CENSUS_PHASE_ONE, hs_revision_for_year
 from etl.errors import SourceFormatError
 from etl.ingest.common import sha256_file
@@ -299,10 +299,8 @@ def prepare_json(ctx: FileContext, sha256: str) -> Prepared:
         ],
         rows_read=len(payload) - 1,
         pre_quarantine=rejected,
-        arrow_inputs={
-            "census_json": text_table(len(header), rows),
-            "ref_census_countries": lookup_table(census_countries()),
-        },
+        arrow_inputs={"census_json": text_table(len(header), rows)},
+        views={"ref_census_countries": REFERENCE_VIEWS["ref_census_countries"]},
     )
 
 

@@ -54,7 +54,7 @@ from etl.customs.core import (
     rej,
     source_row_sql,
 )
-from etl.customs.reference import china_customs_partners, lookup_table
+from etl.customs.reference import REFERENCE_VIEWS
 from etl.customs.schema import SOURCE_CHINA_CUSTOMS, hs_revision_for_year
 from etl.customs.textscan import PieceKey, scan_text
 from etl.errors import SourceFormatError
@@ -168,7 +168,8 @@ SELECT
     _code AS hs_code,
     CAST(8 AS TINYINT) AS hs_level,
     {hs_revision_for_year("_year")} AS hs_revision,
-    CAST(_year AS VARCHAR) || '-' || lpad(CAST(_month AS VARCHAR), 2, '0') AS period,
+    CASE WHEN _month BETWEEN 1 AND 12 AND _year BETWEEN 1 AND 9999  -- rejected rows too
+         THEN strftime(make_date(_year, _month, 1), '%Y-%m') END AS period,
     _year AS period_year,
     {to_usd} AS trade_value_usd,
     _amount AS source_value,
@@ -255,11 +256,7 @@ def prepare(ctx: FileContext, tmp_dir: Path) -> Prepared:
             relations=relations,
             rows_read=scan.records + len(scan.blank_lines),
             pre_quarantine=blank_line_quarantine(ctx, DATASET, scan.blank_lines),
-            arrow_inputs={
-                "ref_cn_partners": lookup_table(
-                    {code: iso for code, (iso, _) in china_customs_partners().items()}
-                )
-            },
+            views={"ref_cn_partners": REFERENCE_VIEWS["ref_cn_partners"]},
             cleanup=scan.cleanup,
         )
     except BaseException:

@@ -37,8 +37,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
-
 from etl.customs.core import (
     REJECT_COLUMNS,
     FileContext,
@@ -55,7 +53,7 @@ from etl.customs.core import (
     source_row_sql,
     text_table,
 )
-from etl.customs.reference import COMTRADE_NON_ISO_PARTNERS, iso3_countries, lookup_table
+from etl.customs.reference import REFERENCE_VIEWS
 from etl.customs.schema import COMTRADE_HS_REVISIONS, SOURCE_COMTRADE
 from etl.customs.textscan import PieceKey, scan_text
 from etl.errors import SourceFormatError
@@ -126,12 +124,8 @@ REQUIRED_COLUMNS = [
 DATASET = "trade_flows"
 
 
-def reference_tables() -> dict[str, pa.Table]:
-    iso = {code: code for code in iso3_countries()}
-    return {
-        "ref_iso3": lookup_table(iso),
-        "ref_comtrade_partners": lookup_table({**iso, **{k: k for k in COMTRADE_NON_ISO_PARTNERS}}),
-    }
+def reference_views() -> dict[str, str]:
+    return {k: REFERENCE_VIEWS[k] for k in ("ref_iso3", "ref_comtrade_partners")}
 
 
 # the only columns the SQL reads: DuckDB then skips materializing the other ~30 of each row
@@ -177,6 +171,7 @@ WITH p AS (
         TRY_CAST(trim({c("refYear")}) AS SMALLINT) AS _year,
         TRY_CAST(trim({c("refMonth")}) AS TINYINT) AS _month,
         trim({c("period")}) AS _period_raw,
+        TRY_CAST(trim({c("period")}) AS INTEGER) AS _period_num,
         TRY_CAST(trim({c("primaryValue")}) AS DOUBLE) AS _value,
         nullif(trim({c("qty")}), '') AS _qty_raw,
         TRY_CAST(nullif(trim({c("qty")}), '') AS DOUBLE) AS _qty,
@@ -236,10 +231,9 @@ checked AS (
         rej("bad_code", "cmdCode", "_cmd", "cmdCode is not TOTAL or a 2, 4 or 6 digit HS code")
     }
         WHEN _year IS NULL OR _year NOT BETWEEN 1960 AND 2100
-            OR NOT ((_freq = 'A' AND _month = 52 AND _period_raw = CAST(_year AS VARCHAR))
+            OR NOT ((_freq = 'A' AND _month = 52 AND _period_num = _year)
                  OR (_freq = 'M' AND _month BETWEEN 1 AND 12
-                     AND _period_raw = CAST(_year AS VARCHAR)
-                                       || lpad(CAST(_month AS VARCHAR), 2, '0')))
+                     AND _period_num = CAST(_year AS INTEGER) * 100 + _month))
             THEN {
         rej(
             "bad_period",
@@ -271,9 +265,9 @@ SELECT
     _cmd AS hs_code,
     CAST(CASE WHEN _cmd = 'TOTAL' THEN 0 ELSE length(_cmd) END AS TINYINT) AS hs_level,
     _revision AS hs_revision,
-    CASE WHEN _freq = 'M'
-         THEN CAST(_year AS VARCHAR) || '-' || lpad(CAST(_month AS VARCHAR), 2, '0')
-         ELSE CAST(_year AS VARCHAR) END AS period,
+    CASE WHEN _freq <> 'M' THEN CAST(_year AS VARCHAR)
+         WHEN _month BETWEEN 1 AND 12 AND _year BETWEEN 1 AND 9999  -- rejected rows too
+         THEN strftime(make_date(_year, _month, 1), '%Y-%m') END AS period,
     _year AS period_year,
     _value AS trade_value_usd,
     _value AS source_value,
@@ -334,7 +328,7 @@ def prepare_csv(ctx: FileContext, tmp_dir: Path) -> Prepared:
             relations=relations,
             rows_read=scan.records + len(scan.blank_lines),
             pre_quarantine=blank_line_quarantine(ctx, DATASET, scan.blank_lines),
-            arrow_inputs=reference_tables(),
+            views=reference_views(),
             cleanup=scan.cleanup,
         )
     except BaseException:
@@ -377,7 +371,8 @@ def prepare_json(ctx: FileContext, sha256: str) -> Prepared:
         relations=[(_relation_sql(ctx, "comtrade_json", cols, "ordinality"), len(rows))],
         rows_read=len(records),
         pre_quarantine=rejected,
-        arrow_inputs={"comtrade_json": text_table(len(cols), rows), **reference_tables()},
+        arrow_inputs={"comtrade_json": text_table(len(cols), rows)},
+        views=reference_views(),
     )
 
 

@@ -53,7 +53,8 @@ class Prepared:
     relations: list[tuple[str, int]]  # (SELECT, records it must produce), one per file piece
     rows_read: int  # records in the file, counted independently of DuckDB where possible
     pre_quarantine: list[dict[str, Any]] = field(default_factory=list)  # e.g. blank lines
-    arrow_inputs: dict[str, pa.Table] = field(default_factory=dict)  # registered in DuckDB
+    arrow_inputs: dict[str, pa.Table] = field(default_factory=dict)  # small inputs, as views
+    views: dict[str, str] = field(default_factory=dict)  # name -> SELECT (lookup tables)
     cleanup: Callable[[], None] = lambda: None
 
     @property

@@ -6,8 +6,6 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-import pyarrow as pa
-
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 # Comtrade area codes that are not ISO 3166 countries but are legitimate partners.
@@ -39,10 +37,24 @@ def census_countries() -> dict[str, str]:
     return {r["cty_code"]: r["iso3"] for r in _rows("census_countries.csv")}
 
 
-def lookup_table(mapping: dict[str, str]) -> pa.Table:
-    """A (code, iso3) Arrow table, registered in DuckDB for a lookup join: a registered table
-    costs nothing to plan, where an inline VALUES list of 250 rows costs ~12 ms per query."""
-    codes = sorted(mapping)
-    return pa.table(
-        {"code": pa.array(codes, pa.string()), "iso3": pa.array([mapping[c] for c in codes])}
-    )
+def _csv(name: str) -> str:
+    path = str(REFERENCE_DIR / name).replace("'", "''")
+    return f"read_csv('{path}', header = true, all_varchar = true)"
+
+
+# Lookup tables as DuckDB views over the reference CSVs: (code, iso3). Views, not Arrow objects
+# registered from Python: building Arrow arrays from Python values makes pyarrow import pandas,
+# 0.3 s of every fresh process, which a one-file incremental ingest would pay for nothing.
+REFERENCE_VIEWS = {
+    "ref_iso3": f"SELECT iso3 AS code, iso3 FROM {_csv('iso3166_countries.csv')}",
+    "ref_comtrade_partners": (
+        f"SELECT iso3 AS code, iso3 FROM {_csv('iso3166_countries.csv')} "
+        + " ".join(
+            f"UNION ALL SELECT '{code}', '{code}'" for code in sorted(COMTRADE_NON_ISO_PARTNERS)
+        )
+    ),
+    "ref_cn_partners": (
+        f"SELECT customs_code AS code, iso3 FROM {_csv('china_customs_partners.csv')}"
+    ),
+    "ref_census_countries": f"SELECT cty_code AS code, iso3 FROM {_csv('census_countries.csv')}",
+}

@@ -334,6 +334,12 @@ def _copy_range(source: Path, target: Path, start: int, end: int) -> None:
     """Copy bytes [start, end) of `source` into a new file `target`, kernel-side."""
     with open(source, "rb") as src, open(target, "wb") as dst:
         offset, remaining = start, end - start
+        if not hasattr(os, "copy_file_range"):  # not Linux: copy through user space
+            src.seek(start)
+            while remaining > 0 and (block := src.read(min(CHUNK, remaining))):
+                dst.write(block)
+                remaining -= len(block)
+            return
         while remaining > 0:
             done = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
             if done == 0:

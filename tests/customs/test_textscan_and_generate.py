@@ -105,3 +105,48 @@ def test_dense_months_use_exact_sampling_without_replacement():
     cells = _draw_cells(rng, 30, 40, log_w, cdf, np.array([1.0]), 1)  # k > universe / 4
     assert len(cells) == 30 == len(set(cells.tolist())) and list(cells) == sorted(cells)
     assert len(_draw_cells(rng, 40, 40, log_w, cdf, np.array([1.0]), 1)) == 40
+
+
+def test_big_files_are_cut_where_the_partition_changes(tmp_path, monkeypatch):
+    """A file ordered by period is cut where the year changes (found by sampling + bisecting
+    the refYear/reporterISO key), so each piece holds one partition and needs no split."""
+    from etl.customs.textscan import PieceKey
+
+    monkeypatch.setattr(textscan, "MIN_PIECE_BYTES", 1 << 10)
+    monkeypatch.setattr(textscan, "MIN_KEY_PIECE_BYTES", 1 << 10)
+    monkeypatch.setattr(textscan, "SAMPLE_LINES", 37)
+    path = tmp_path / "ten_years.csv"
+    result = generate("comtrade", 6000, path, seed=7, months=36, malformed_rate=0.0)
+    assert result.months[0] == "2015-01" and result.months[-1] == "2017-12"
+    scan = textscan.scan_text(
+        path, "ten_years.csv", tmp_path / "tmp", pieces=1, key=PieceKey(((3, 4), (7, 3)))
+    )
+    lines = path.read_bytes().split(b"\r\n")
+    firsts = [p.header_lines + 1 for p in scan.pieces]  # physical line of each piece's start
+    years = [lines[n - 1].split(b",")[3] for n in firsts]
+    assert years == [b'"2015"', b'"2016"', b'"2017"']
+    assert lines[firsts[1] - 2].split(b",")[3] == b'"2015"'  # the line before is the old year
+    assert sum(p.records for p in scan.pieces) == 6000
+    scan.cleanup()
+
+    settings = settings_for(tmp_path)
+    (ingested,) = ingest_files(settings, "comtrade", [path])
+    assert ingested.rows_loaded == 6000
+    assert ingested.partitions_written == [
+        f"source=un_comtrade/reporter=CHN/year={y}" for y in (2015, 2016, 2017)
+    ]
+
+
+def test_pieces_are_copied_without_copy_file_range_too(tmp_path, monkeypatch):
+    """Off Linux there is no os.copy_file_range: the pieces are copied through Python."""
+    import os
+
+    monkeypatch.setattr(textscan, "MIN_PIECE_BYTES", 1 << 10)
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    path = tmp_path / "cc_import.csv"
+    generate("china-customs", 3000, path, seed=2, months=2, malformed_rate=0.0, encoding="utf-8")
+    scan = textscan.scan_text(path, "cc_import.csv", tmp_path / "tmp", pieces=3)
+    assert len(scan.pieces) == 3 and sum(p.records for p in scan.pieces) == 3000
+    body = b"".join(p.path.read_bytes() for p in scan.pieces[1:])
+    assert path.read_bytes().endswith(body)
+    scan.cleanup()
