@@ -116,3 +116,14 @@ BUILDERS = [
     int_hs_codes_categorized,
     int_mof_list_compared_to_piie,
 ]
+
+
+def int_hs8_codes_known():
+    return suite("intermediate.int_hs8_codes_known", [
+        rows_at_least(1000),
+        unique_key("hs_revision", "hs8_code"),
+        *not_null("hs_revision", "hs8_code"),
+    ])
+
+
+BUILDERS.append(int_hs8_codes_known)

@@ -36,61 +36,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from etl.customs import comtrade
 from etl.customs.reference import china_customs_partners, iso3_countries
 from etl.settings import PROJECT_ROOT
 
 FORMATS = ("comtrade", "china-customs")
 HS2017_CSV = PROJECT_ROOT / "data/landing/harmonized_system/hs2017/harmonized-system.csv"
 
-COMTRADE_HEADER = [
-    "typeCode",
-    "freqCode",
-    "refPeriodId",
-    "refYear",
-    "refMonth",
-    "period",
-    "reporterCode",
-    "reporterISO",
-    "reporterDesc",
-    "flowCode",
-    "flowDesc",
-    "partnerCode",
-    "partnerISO",
-    "partnerDesc",
-    "partner2Code",
-    "partner2ISO",
-    "partner2Desc",
-    "classificationCode",
-    "classificationSearchCode",
-    "isOriginalClassification",
-    "cmdCode",
-    "cmdDesc",
-    "aggrLevel",
-    "isLeaf",
-    "customsCode",
-    "customsDesc",
-    "mosCode",
-    "motCode",
-    "motDesc",
-    "qtyUnitCode",
-    "qtyUnitAbbr",
-    "qty",
-    "isQtyEstimated",
-    "altQtyUnitCode",
-    "altQtyUnitAbbr",
-    "altQty",
-    "isAltQtyEstimated",
-    "netWgt",
-    "isNetWgtEstimated",
-    "grossWgt",
-    "isGrossWgtEstimated",
-    "cifvalue",
-    "fobvalue",
-    "primaryValue",
-    "legacyEstimationFlag",
-    "isReported",
-    "isAggregate",
-]
+# the generator writes exactly the layout the Comtrade adapter reads
+COMTRADE_HEADER = comtrade.KNOWN_COLUMNS
 CHINA_CUSTOMS_HEADER = [
     "数据年月",
     "商品编码",

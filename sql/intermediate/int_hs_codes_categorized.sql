@@ -1,6 +1,6 @@
-/*  The product categories of every code the pipeline knows (national tariff lines, HS8 codes
-    of trade and of PIIE's sectors), per HS revision: a code is in a category when it starts
-    with an include prefix of that category for its revision and with no exclude prefix of it.
+/*  The product categories of every code the pipeline knows (national tariff lines and every
+    known HS8 code), per HS revision: a code is in a category when it starts with an include
+    prefix of that category for its revision and with no exclude prefix of it.
     A code may be in several categories.
     grain: one row per HS revision, code and category
     primary key: hs_revision, code, category */
@@ -11,12 +11,8 @@ tariff_lines as (
     select * from staging.stg_tariffs__schedule_lines
 ),
 
-trade_flows as (
-    select * from staging.stg_customs__trade_flows
-),
-
-sectors as (
-    select * from staging.stg_piie__sectors
+hs8_codes as (
+    select * from intermediate.int_hs8_codes_known
 ),
 
 rules as (
@@ -30,19 +26,9 @@ codes as (
     from tariff_lines
     union
     select
-        tariff_lines.hs_revision,
-        tariff_lines.hs8_code
-    from tariff_lines
-    union
-    select
-        trade_flows.hs_revision,
-        trade_flows.hs_code
-    from trade_flows
-    union
-    select
-        'HS2017',
-        sectors.hs8_code
-    from sectors
+        hs8_codes.hs_revision,
+        hs8_codes.hs8_code
+    from hs8_codes
 ),
 
 matched as (

@@ -29,20 +29,7 @@ codes_categorized as (
 ),
 
 hs8_codes as (
-    select distinct
-        tariff_lines.hs_revision,
-        tariff_lines.hs8_code
-    from tariff_lines
-    union
-    select
-        trade_flows.hs_revision,
-        trade_flows.hs_code
-    from trade_flows
-    union
-    select
-        'HS2017',
-        sectors.hs8_code
-    from sectors
+    select * from intermediate.int_hs8_codes_known
 ),
 
 categorized as (
