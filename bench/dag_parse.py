@@ -22,13 +22,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "import time; t=time.perf_counter(); import airflow.sdk; print(time.perf_counter()-t)"
-PARSE = ("import time, runpy, sys; t=time.perf_counter(); import airflow.sdk; "
-         "runpy.run_path(sys.argv[1]); print(time.perf_counter()-t)")
+PARSE = (
+    "import time, runpy, sys; t=time.perf_counter(); import airflow.sdk; "
+    "runpy.run_path(sys.argv[1]); print(time.perf_counter()-t)"
+)
 
 
 def timed(code: str, *args: str, env: dict[str, str]) -> float:
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         env=env, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -37,8 +45,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="bench-airflow-")
-    env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": home,
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "PYTHONPATH": str(ROOT),
+    }
     baseline = [timed(BASELINE, env=env) for _ in range(args.repeat)]
     results = {"baseline_import_airflow_sdk_s": statistics.median(baseline), "dags": {}}
     for path in sorted((ROOT / "dags").glob("*.py")):
@@ -54,8 +66,10 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2))
     print(f"baseline (import airflow.sdk): {results['baseline_import_airflow_sdk_s']:.3f} s")
     for name, r in results["dags"].items():
-        print(f"{name:32s} {r['median_s']:.3f} s  (+{r['added_over_baseline_s']:.3f} s, "
-              f"x{r['ratio_to_baseline']:.2f} of baseline)")
+        print(
+            f"{name:32s} {r['median_s']:.3f} s  (+{r['added_over_baseline_s']:.3f} s, "
+            f"x{r['ratio_to_baseline']:.2f} of baseline)"
+        )
     print(out)
 
 

@@ -1,9 +1,10 @@
 """
 ### build_tariff_marts
 
-Runs when any raw dataset Asset is updated (by `ingest_tariff_schedules`): snapshot the raw
-zone into a run folder, gate it (raw suites), build the DuckDB models layer by layer, gate each
-layer (Great Expectations suites + SQL assertions), then publish the marts by switching
+Runs when any raw dataset Asset is updated (by `ingest_tariff_schedules`) or the landed customs
+trade flows are (by `ingest_customs_flows`): snapshot the raw zone and the landed store into a
+run folder, gate it (raw suites), build the DuckDB models layer by layer, gate each layer
+(Great Expectations suites + SQL assertions), then publish the marts by switching
 `<warehouse>/current` atomically (write-audit-publish). `publish` emits one Asset per mart.
 
 Each task is one call into `etl.pipeline`; the run id travels by XCom (a short string).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import AssetAny, chain, dag, task
 
-from etl.orchestration.assets import mart_assets, raw_assets
+from etl.orchestration.assets import landed_trade_flows_asset, mart_assets, raw_assets
 
 DEFAULT_ARGS = {
     "retries": 2,
@@ -27,7 +28,7 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="build_tariff_marts",
-    schedule=AssetAny(*raw_assets()),
+    schedule=AssetAny(*raw_assets(), landed_trade_flows_asset()),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -16,6 +16,10 @@ class Settings:
 
     `warehouse` is the only base users normally change (env `TARIFF_ETL_WAREHOUSE`);
     everything else derives from it or from the project root.
+
+    `customs_inbox` is where users drop customs files (`<inbox>/<format>/...`, see
+    `etl.customs.inbox`); it defaults to `<warehouse>/inbox`, resolved when the object is built
+    (so `dataclasses.replace(settings, warehouse=...)` keeps the old inbox: pass both).
     """
 
     warehouse: Path = PROJECT_ROOT / "warehouse"
@@ -23,6 +27,7 @@ class Settings:
     reference_dir: Path = PROJECT_ROOT / "data" / "reference"
     sql_dir: Path = PROJECT_ROOT / "sql"
     scenarios_dir: Path = PROJECT_ROOT / "scenarios"
+    customs_inbox: Path | None = None  # None: <warehouse>/inbox
     keep_runs: int = 5
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
@@ -33,6 +38,8 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("warehouse", "landing_dir", "reference_dir", "sql_dir", "scenarios_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser().resolve())
+        inbox = self.warehouse / "inbox" if self.customs_inbox is None else self.customs_inbox
+        object.__setattr__(self, "customs_inbox", Path(inbox).expanduser().resolve())
 
     @property
     def runs_dir(self) -> Path:
@@ -67,6 +74,8 @@ def get_settings() -> Settings:
         kwargs["warehouse"] = Path(warehouse)
     if env.get("TARIFF_ETL_LANDING"):
         kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
+    if env.get("TARIFF_ETL_CUSTOMS_INBOX"):
+        kwargs["customs_inbox"] = Path(env["TARIFF_ETL_CUSTOMS_INBOX"])
     if env.get("TARIFF_ETL_SCENARIOS"):
         kwargs["scenarios_dir"] = Path(env["TARIFF_ETL_SCENARIOS"])
     if env.get("TARIFF_ETL_FAULT_AT"):

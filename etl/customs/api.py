@@ -7,13 +7,20 @@ Each input file is checked against the landed manifest first (size + mtime, then
 unchanged file is skipped and nothing is written. A new or changed file is parsed by its
 format's adapter, streamed once through DuckDB into partitioned Parquet, reconciled
 (rows read = rows loaded + rows quarantined) and switched into place partition by partition
-(see `etl.customs.store`). The warehouse lock is held for the whole call, so an ingest and a
-pipeline run never interleave.
+(see `etl.customs.store`).
+
+Parallel-safe: the heavy work (adapter + DuckDB stream into a per-file temp folder) runs without
+the warehouse lock, so ingests of different files (mapped Airflow tasks, several CLI calls) run
+side by side. Only the commit takes the lock, waiting for it (`lock_wait_s`) instead of failing:
+re-read the manifest, re-check that the file is still new or changed (another writer may have
+landed the same bytes meanwhile), switch its parts into place, write the manifest. A pipeline
+run snapshots the landed store under the same lock, so it never sees half a commit.
 """
 
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -37,6 +44,9 @@ ADAPTERS: dict[str, Adapter] = {
 FORMATS = tuple(ADAPTERS)
 # options that change what a file of each format lands as (part of the manifest identity)
 _RELEVANT_OPTIONS = {"comtrade": (), "census": (), "china-customs": ("flow", "cny_per_usd")}
+# how long a commit waits for the warehouse lock: other files' commits take seconds, but a
+# pipeline step (a build layer) may hold it for minutes
+DEFAULT_LOCK_WAIT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -99,33 +109,33 @@ def ingest_files(
     options: IngestOptions | None = None,
     verify: bool = False,
     stop_on_error: bool = True,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
 ) -> list[FileResult]:
     """Ingest `paths` of format `fmt` ('comtrade', 'census', 'china-customs') into the store.
 
     `verify=True` hashes every file even when size and mtime are unchanged. With
     `stop_on_error=False` a file that cannot be read is reported in its FileResult (`error`)
     and the others still load; by default the first such file raises its EtlError.
+    Each file's commit waits up to `lock_wait_s` for the warehouse lock (then LockError).
     """
     if fmt not in ADAPTERS:
         raise EtlError(f"unknown customs format {fmt!r}; expected one of {', '.join(FORMATS)}")
     options = options or IngestOptions()
     store = LandedStore(settings)
     results: list[FileResult] = []
-    with warehouse_lock(settings.lock_path, f"tariff-etl customs ingest {fmt}"):
-        manifest = store.read_manifest()
-        con = _LazyConnection(store)  # opened only if some file is new or changed
-        try:
-            for path in paths:
-                try:
-                    results.append(
-                        _ingest_one(store, con, manifest, fmt, Path(path), options, verify)
-                    )
-                except EtlError as exc:
-                    if stop_on_error:
-                        raise
-                    results.append(FileResult(Path(path), 0, 0, 0, [], False, error=str(exc)))
-        finally:
-            con.close()
+    con = _LazyConnection(store)  # opened only if some file is new or changed
+    try:
+        for path in paths:
+            try:
+                results.append(
+                    _ingest_one(store, con, fmt, Path(path), options, verify, lock_wait_s)
+                )
+            except EtlError as exc:
+                if stop_on_error:
+                    raise
+                results.append(FileResult(Path(path), 0, 0, 0, [], False, error=str(exc)))
+    finally:
+        con.close()
     return results
 
 
@@ -135,25 +145,27 @@ class _LazyConnection:
     def __init__(self, store: LandedStore) -> None:
         self.store = store
         self._con = None
+        self._spill: Path | None = None
 
     def get(self):  # -> duckdb.DuckDBPyConnection
         if self._con is None:
-            self._con = self.store.connect()
+            self._con, self._spill = self.store.connect()
         return self._con
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
+            shutil.rmtree(self._spill, ignore_errors=True)
 
 
 def _ingest_one(
     store: LandedStore,
     con: _LazyConnection,
-    manifest: dict,
     fmt: str,
     path: Path,
     options: IngestOptions,
     verify: bool,
+    lock_wait_s: float,
 ) -> FileResult:
     settings = store.settings
     name = display_name(path, settings.landing_dir)
@@ -163,16 +175,12 @@ def _ingest_one(
     if stat.st_size == 0:
         raise SourceFormatError(name, "file is empty")
     opts = {k: v for k, v in options.as_dict().items() if k in _RELEVANT_OPTIONS[fmt]}
-    entry = manifest["files"].get(name)
-    same_inputs = bool(
-        entry
-        and entry.get("format") == fmt
-        and entry.get("options") == opts
-        and store.parts_present(entry)
-    )
+    # a snapshot, read without the lock (the manifest is replaced atomically): enough to skip an
+    # unchanged file without writing anything; every write re-reads it under the lock
+    entry = store.read_manifest()["files"].get(name)
     if (
-        same_inputs
-        and not verify
+        not verify
+        and _same_inputs(store, entry, fmt, opts)
         and entry["size"] == stat.st_size
         and entry["mtime_ns"] == stat.st_mtime_ns
     ):
@@ -183,32 +191,41 @@ def _ingest_one(
     )
     prepared = ADAPTERS[fmt](ctx, store.tmp)
     outcome: StreamOutcome | None = None
+    lock_purpose = f"tariff-etl customs ingest {fmt} {name}"
     try:
-        if same_inputs and entry["sha256"] == prepared.sha256:
-            # touched, not changed: remember the new mtime so the next run skips on stat alone
-            entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-            store.write_manifest(manifest)
-            return _skipped(path, entry)
+        if _same_inputs(store, entry, fmt, opts) and entry["sha256"] == prepared.sha256:
+            # touched, not changed: remember the new stat so the next run skips on stat alone
+            with warehouse_lock(settings.lock_path, lock_purpose, wait_s=lock_wait_s):
+                skipped = _skip_if_landed(store, name, fmt, opts, prepared.sha256, stat)
+            if skipped is not None:
+                return _skipped(path, skipped)
         outcome = store.stream(con.get(), prepared, name)
         reconcile(name, prepared, outcome)
-        old_parts = set(manifest["files"].get(name, {}).get("partitions", {}))
-        written = store.commit(
-            manifest,
-            name,
-            prepared,
-            outcome,
-            {
-                "format": fmt,
-                "options": opts,
-                "sha256": prepared.sha256,
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-                "ingested_at": ctx.loaded_at.isoformat(),
-                "rows_read": prepared.rows_read,
-                "rows_loaded": outcome.rows_loaded,
-                "rows_quarantined": outcome.quarantine.num_rows,
-            },
-        )
+        with warehouse_lock(settings.lock_path, lock_purpose, wait_s=lock_wait_s):
+            # another writer may have landed this file since the snapshot
+            skipped = _skip_if_landed(store, name, fmt, opts, prepared.sha256, stat)
+            if skipped is None:
+                manifest = store.read_manifest()
+                old_parts = set(manifest["files"].get(name, {}).get("partitions", {}))
+                written = store.commit(
+                    manifest,
+                    name,
+                    prepared,
+                    outcome,
+                    {
+                        "format": fmt,
+                        "options": opts,
+                        "sha256": prepared.sha256,
+                        "size": stat.st_size,
+                        "mtime_ns": stat.st_mtime_ns,
+                        "ingested_at": ctx.loaded_at.isoformat(),
+                        "rows_read": prepared.rows_read,
+                        "rows_loaded": outcome.rows_loaded,
+                        "rows_quarantined": outcome.quarantine.num_rows,
+                    },
+                )
+        if skipped is not None:
+            return _skipped(path, skipped)
     finally:
         prepared.cleanup()
         if outcome is not None and outcome.tmp_dir.exists():
@@ -226,6 +243,31 @@ def _ingest_one(
         quarantine_reasons=dict(sorted(reasons.items())),
         partitions_removed=sorted(old_parts - set(written)),
     )
+
+
+def _same_inputs(store: LandedStore, entry: dict | None, fmt: str, opts: dict) -> bool:
+    """The manifest entry was landed from this format and options and its parts are all there."""
+    return bool(
+        entry
+        and entry.get("format") == fmt
+        and entry.get("options") == opts
+        and store.parts_present(entry)
+    )
+
+
+def _skip_if_landed(
+    store: LandedStore, name: str, fmt: str, opts: dict, sha256: str, stat: os.stat_result
+) -> dict | None:
+    """Under the lock: the current manifest entry when it already holds these bytes (its stat
+    updated if the file was only touched), else None (the file must be committed)."""
+    manifest = store.read_manifest()
+    entry = manifest["files"].get(name)
+    if not (_same_inputs(store, entry, fmt, opts) and entry["sha256"] == sha256):
+        return None
+    if (entry["size"], entry["mtime_ns"]) != (stat.st_size, stat.st_mtime_ns):
+        entry.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        store.write_manifest(manifest)
+    return entry
 
 
 def _skipped(path: Path, entry: dict) -> FileResult:

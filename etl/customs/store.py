@@ -26,6 +26,10 @@ Layout under `<warehouse>/landed/`:
   between leaves the manifest describing the previous version, so the next ingest of that file
   redoes the switch (every step is idempotent).
 
+Concurrency: everything up to the commit (adapter, COPYs, splits) works in per-file folders
+under `.tmp` and needs no lock, so different files land in parallel; `commit` must be called
+under the warehouse lock with a manifest read under that lock (`etl.customs.api` does both).
+
 The manifest maps each input file to its sha256, size, mtime, format and options, and each
 partition it produced to its part files, row count and the part files' sha256. An input whose
 size and mtime are unchanged (or, after hashing, whose sha256 is unchanged) is skipped: nothing
@@ -149,18 +153,25 @@ class LandedStore:
 
     # ------------------------------------------------------------------ DuckDB
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB with bounded memory, spilling under `.tmp`."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
+    def connect(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
+        """An in-memory DuckDB with bounded memory, and the folder it spills to (the caller
+        removes it after closing the connection).
+
+        Each connection spills to its own folder under `.tmp/spill/`: DuckDB deletes its temp
+        folder when the connection closes (checked on 2.0), which would pull a shared folder
+        from under a concurrent ingest still spilling into it.
+        """
+        spill = self.tmp / "spill" / uuid.uuid4().hex
+        spill.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
         limit = self.settings.extra.get("customs_memory_limit", DEFAULT_MEMORY_LIMIT)
         con.execute(f"SET memory_limit = {lit(limit)}")
         con.execute(f"SET threads = {int(self.settings.duckdb_threads)}")
-        con.execute(f"SET temp_directory = {lit(str(self.tmp / 'spill'))}")
+        con.execute(f"SET temp_directory = {lit(str(spill))}")
         # no query here needs its result order kept (row numbers come from the scan itself)
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET allocator_flush_threshold = '16MB'")  # hand freed memory back sooner
-        return con
+        return con, spill
 
     def stream(
         self, con: duckdb.DuckDBPyConnection, prepared: Prepared, display_name: str

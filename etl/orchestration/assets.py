@@ -42,6 +42,15 @@ def raw_assets() -> list[Asset]:
     return [raw_asset(name) for name in RAW_DATASETS]
 
 
+def landed_trade_flows_asset() -> Asset:
+    """The landed customs store (`<warehouse>/landed/trade_flows/`), written by
+    `ingest_customs_flows` and snapshotted by every build."""
+    return Asset(
+        name="tariffs.landed.trade_flows",
+        uri=(get_settings().warehouse / "landed" / "trade_flows").as_uri(),
+    )
+
+
 def mart_assets() -> list[Asset]:
     """One Asset per published mart, at its real location under `<warehouse>/current/marts/`."""
     root = get_settings().current_dir / "marts"
