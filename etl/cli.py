@@ -39,9 +39,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        print(json.dumps({"run_id": summary.run_id, "published_to": str(summary.published_to),
-                          "datasets": summary.datasets, "checks": summary.checks,
-                          "headline": summary.headline}, default=str, indent=1))
+        print(
+            json.dumps(
+                {
+                    "run_id": summary.run_id,
+                    "published_to": str(summary.published_to),
+                    "datasets": summary.datasets,
+                    "checks": summary.checks,
+                    "headline": summary.headline,
+                },
+                default=str,
+                indent=1,
+            )
+        )
         return 0
     if args.quiet:
         print(summary.run_id)
@@ -137,12 +147,16 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
         print(json.dumps(bands, default=str, indent=1))
         return 0
-    table = Table(title="exemption scenarios: share of the taxed trade covered, across methods")
+    table = Table(
+        title="exemption scenarios: share of the taxed trade covered, across weight bases "
+        "and methods"
+    )
     for col in (
         "scenario",
+        "weights",
         "base",
         "band (low - high)",
-        "methods (low / high)",
+        "low / high (basis year, method)",
         "claimed",
         "covered USD bn",
     ):
@@ -155,15 +169,23 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         )
         table.add_row(
             band["scenario_id"],
+            band["product_scope"],
             f"{band['base_schedule_id']} @ {band['base_date']}",
             f"{_pct(band['coverage_share_low'])} - {_pct(band['coverage_share_high'])}",
-            f"{band['low_method']} / {band['high_method']}",
+            f"{_basis_year(band['low_weight_basis_id'])} {band['low_method']} / "
+            f"{_basis_year(band['high_weight_basis_id'])} {band['high_method']}",
             claimed,
             f"{band['covered_value_low_usd'] / 1e9:,.2f} - "
             f"{band['covered_value_high_usd'] / 1e9:,.2f}",
         )
     _console().print(table)
     return 0
+
+
+def _basis_year(basis_id: str) -> str:
+    """'census_phase_one_products.usa_exports.2018.hs4' -> 'usa 2018'."""
+    parts = basis_id.split(".")
+    return f"{parts[1].split('_')[0]} {parts[2]}" if len(parts) == 4 else basis_id
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "2.0.0"
+CONTRACT_VERSION = "3.0.0"
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,18 @@ LINE = _c(
 DESCRIPTION = _c("line_description", TXT, "", "description of the tariff line (English)")
 SCENARIO = _c("scenario_id", TXT, "", "exemption scenario id (scenarios/<file>.yaml)")
 WEIGHT_YEAR = _c("weight_year", INT, "year", "year of the trade values used as weights")
+PRODUCT_SCOPE = _c(
+    "product_scope",
+    TXT,
+    "",
+    "all_products, or phase_one_products (the source covers only the Phase One list)",
+)
+WEIGHT_BASIS = _c(
+    "weight_basis_id",
+    TXT,
+    "",
+    "weight basis (dim_weight_bases): <source>.<reporter>_<flow>s.<year>.hs<level>",
+)
 
 MARTS: dict[str, MartSpec] = {
     spec.name: spec
@@ -267,20 +279,37 @@ MARTS: dict[str, MartSpec] = {
                 WEIGHT_YEAR,
                 _c("mfn_rate_pct", DBL, "percent", "MFN rate on the base date"),
                 _c("additional_rate_pct", DBL, "percent", "additional rate on the base date"),
-                _c("trade_value_exact_hs8_usd", DBL, "USD", "line's trade, exact_hs8 method"),
-                _c("trade_value_hs6_usd", DBL, "USD", "line's trade, hs6 method"),
-                _c("trade_value_concordance_usd", DBL, "USD", "line's trade, concordance method"),
+                _c(
+                    "trade_value_exact_hs8_usd",
+                    DBL,
+                    "USD",
+                    "line's trade, exact_hs8 method, default basis (China-reported 2017 HS8)",
+                ),
+                _c("trade_value_hs6_usd", DBL, "USD", "line's trade, hs6 method, default basis"),
+                _c(
+                    "trade_value_concordance_usd",
+                    DBL,
+                    "USD",
+                    "line's trade, concordance method, default basis",
+                ),
             ),
             partition_by=("scenario_id",),
         ),
         MartSpec(
             "fct_exemption_coverage",
-            "one row per scenario, weighting method, category and window length",
-            ("scenario_id", "weighting_method", "category", "window_months"),
-            "How much of the taxed trade a scenario reaches, per method, category and window.",
+            "one row per scenario, weight basis, weighting method, category and window length",
+            ("scenario_id", "weight_basis_id", "weighting_method", "category", "window_months"),
+            "How much of the taxed trade a scenario reaches, per weight basis, method, category "
+            "and window.",
             (
                 SCENARIO,
-                _c("weighting_method", TXT, "", "exact_hs8, hs6 or concordance"),
+                WEIGHT_BASIS,
+                _c(
+                    "weighting_method",
+                    TXT,
+                    "",
+                    "exact_hs8, hs6, concordance (HS6+ bases) or hs4 (HS4 bases)",
+                ),
                 _c("category", TXT, "", "product category, or 'all' (whole taxed base)"),
                 _c("window_months", INT, "months", "length of the exemption window"),
                 _c("window_start_date", DATE, "date", "first day of the window"),
@@ -320,23 +349,28 @@ MARTS: dict[str, MartSpec] = {
                     DBL,
                     "USD",
                     "taxed lines without a match, "
-                    "valued by the first other method that matches them",
+                    "valued by the first other method of the same basis that matches them",
                 ),
             ),
         ),
         MartSpec(
             "fct_exemption_band",
-            "one row per scenario",
-            ("scenario_id",),
-            "The range of coverage shares across weighting methods, beside the claimed share.",
+            "one row per scenario and product scope of the weight bases",
+            ("scenario_id", "product_scope"),
+            "The range of coverage shares across weight bases and weighting methods, beside the "
+            "claimed share.",
             (
                 SCENARIO,
+                PRODUCT_SCOPE,
                 _c("scenario_description", TXT, "", "what the scenario exempts"),
                 _c("base_schedule_id", TXT, "", "schedule of the base tariff state"),
                 _c("base_date", DATE, "date", "date of the base tariff state"),
+                _c("low_weight_basis_id", TXT, "", "weight basis giving the lowest share"),
                 _c("low_method", TXT, "", "method giving the lowest share"),
+                _c("high_weight_basis_id", TXT, "", "weight basis giving the highest share"),
                 _c("high_method", TXT, "", "method giving the highest share"),
-                _c("methods", BIG, "count", "methods in the band"),
+                _c("estimates", BIG, "count", "estimates (basis x method) in the band"),
+                _c("weight_bases", BIG, "count", "weight bases in the band"),
                 _c("claimed_share_low", DBL, "share 0-1", "lower end of the claimed share"),
                 _c("claimed_share_high", DBL, "share 0-1", "upper end of the claimed share"),
                 _c(
@@ -348,6 +382,44 @@ MARTS: dict[str, MartSpec] = {
                 _c("covered_value_high_usd", DBL, "USD", "highest covered value"),
                 _c("taxed_value_low_usd", DBL, "USD", "lowest taxed base"),
                 _c("taxed_value_high_usd", DBL, "USD", "highest taxed base"),
+            ),
+        ),
+        MartSpec(
+            "dim_weight_bases",
+            "one row per weight basis",
+            ("weight_basis_id",),
+            "The trade-flow bases coverage can be weighted by: source, reporter side, year, HS "
+            "level.",
+            (
+                WEIGHT_BASIS,
+                _c(
+                    "weight_source",
+                    TXT,
+                    "",
+                    "piie_itc_trade_map, un_comtrade, census_phase_one_products, us_census or "
+                    "china_customs",
+                ),
+                _c("reporter_side", TXT, "", "china_reported or us_reported"),
+                _c("reporter_iso3", TXT, "", "reporting country (CHN or USA)"),
+                _c("partner_iso3", TXT, "", "partner country (USA or CHN)"),
+                _c("flow_direction", TXT, "", "import (China-reported) or export (US-reported)"),
+                WEIGHT_YEAR,
+                _c("hs_level", INT, "digits", "HS level of the basis's codes: 4, 6, 8 or 10"),
+                _c("hs_revision", TXT, "", "HS edition(s) of the basis's codes"),
+                _c("valuation", TXT, "", "CIF (imports) or FOB (exports)"),
+                _c("frequency", TXT, "", "annual or monthly rows summed"),
+                _c("months_covered", BIG, "months", "months of the year present (12 = full)"),
+                _c("is_complete_year", BOOL, "", "all 12 months present"),
+                PRODUCT_SCOPE,
+                _c(
+                    "is_default_basis",
+                    BOOL,
+                    "",
+                    "the basis of the line values in fct_exemption_eligibility (PIIE 2017 HS8)",
+                ),
+                _c("weight_basis_label", TXT, "", "human-readable description of the basis"),
+                _c("hs_codes", BIG, "count", "distinct HS codes with trade"),
+                _c("trade_value_usd", DBL, "USD", "total trade of the basis"),
             ),
         ),
     ]

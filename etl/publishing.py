@@ -49,11 +49,12 @@ def quarantine_summary(settings: Settings, run_id: str | None = None) -> list[tu
 
 
 def scenario_bands(settings: Settings) -> list[dict]:
-    """The published band of every scenario (fct_exemption_band), for `tariff-etl scenarios`."""
+    """The published bands of every scenario, one per product scope of the weight bases
+    (fct_exemption_band), for `tariff-etl scenarios`."""
     from etl.analyst import read_only_connection
 
     with read_only_connection(settings) as con:
-        cursor = con.execute("select * from fct_exemption_band order by scenario_id")
+        cursor = con.execute("select * from fct_exemption_band order by scenario_id, product_scope")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -68,7 +69,9 @@ def explain_line(settings: Settings, scenario_id: str, code: str) -> list[dict]:
     with read_only_connection(settings) as con:
         known = [
             r[0]
-            for r in con.execute("select scenario_id from fct_exemption_band order by 1").fetchall()
+            for r in con.execute(
+                "select distinct scenario_id from fct_exemption_band order by 1"
+            ).fetchall()
         ]
         if scenario_id not in known:
             raise EtlError(f"unknown scenario {scenario_id!r}; published scenarios: {known}")

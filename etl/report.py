@@ -59,6 +59,7 @@ DESCRIPTION_CHARS = 100
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, GREY = "#56B4E9", "#CC79A7", "#6b6b6b"
+PHASE_ONE_COLOR = GREEN
 METHOD_COLORS = {"exact_hs8": ORANGE, "hs6": BLUE, "concordance": PURPLE}
 METHOD_MARKERS = {"exact_hs8": "o", "hs6": "s", "concordance": "D"}
 
@@ -298,12 +299,21 @@ def _load_retaliation_coverage(
 
 def _load_scenarios(con: duckdb.DuckDBPyConnection, run_dir: Path) -> list[dict[str, Any]]:
     reader, src = _mart_source(run_dir, "fct_exemption_band")
-    bands = _fetch(con, f"select * from {reader} order by scenario_id", src=src)
+    all_bands = _fetch(con, f"select * from {reader} order by scenario_id, product_scope", src=src)
+    bands = [b for b in all_bands if b["product_scope"] == "all_products"]
+    phase_one = {b["scenario_id"]: b for b in all_bands if b["product_scope"] != "all_products"}
+    # the per-category detail is drawn with the default basis (China-reported 2017 HS8)
+    reader, src = _mart_source(run_dir, "dim_weight_bases")
+    default_basis = _fetch(
+        con, f"select weight_basis_id from {reader} where is_default_basis", src=src
+    )[0]["weight_basis_id"]
     reader, src = _mart_source(run_dir, "fct_exemption_coverage")
     coverage = _fetch(
         con,
-        f"select * from {reader} order by scenario_id, category, weighting_method, window_months",
+        f"select * from {reader} where weight_basis_id = $basis "
+        "order by scenario_id, category, weighting_method, window_months",
         src=src,
+        basis=default_basis,
     )
     eligibility = _mart_source(run_dir, "fct_exemption_eligibility")
     scenarios = []
@@ -343,6 +353,8 @@ def _load_scenarios(con: duckdb.DuckDBPyConnection, run_dir: Path) -> list[dict[
         scenarios.append(
             {
                 "band": band,
+                "phase_one_band": phase_one.get(sid),
+                "default_basis": default_basis,
                 "id": sid,
                 "methods": methods,
                 "windows": windows,
@@ -640,7 +652,7 @@ def _draw_bands(
     """Per scenario: the share covered by each method, the band they span, the claimed range."""
     ys = list(range(len(scenarios)))[::-1]  # first scenario on top
     highest = 0.0
-    claimed_drawn = methods_drawn = False
+    claimed_drawn = methods_drawn = phase_one_drawn = False
     labelled: set[str] = set()
     for y, scn in zip(ys, scenarios, strict=True):
         band = scn["band"]
@@ -664,7 +676,7 @@ def _draw_bands(
                 color=GREY,
                 linewidth=3,
                 solid_capstyle="butt",
-                label=None if methods_drawn else "band across methods",
+                label=None if methods_drawn else "band, all products (every basis and method)",
             )
             methods_drawn = True
             highest = max(highest, high)
@@ -678,6 +690,19 @@ def _draw_bands(
                 fontsize=8,
                 fontweight="bold",
             )
+        p1 = scn.get("phase_one_band")
+        if p1 and p1["coverage_share_low"] is not None:
+            ax.plot(
+                [p1["coverage_share_low"], p1["coverage_share_high"]],
+                [y - 0.24, y - 0.24],
+                color=PHASE_ONE_COLOR,
+                linewidth=1.6,
+                linestyle=(0, (3, 1.5)),
+                solid_capstyle="butt",
+                label=None if phase_one_drawn else "band, Phase One products only (US Census HS4)",
+            )
+            phase_one_drawn = True
+            highest = max(highest, p1["coverage_share_high"])
         for method in scn["methods"]:
             row = scn["overall"].get(method)
             if not row or row["coverage_share"] is None:

@@ -42,6 +42,8 @@ class SqlTest:
     sql: str
     depends_on: frozenset[str]
     description: str
+    # "severity: warning" in the header comment: reported, does not fail the gate
+    severity: str = "critical"
 
 
 def _refs(sql: str) -> frozenset[str]:
@@ -85,6 +87,9 @@ def build_order(models: dict[str, Model]) -> list[Model]:
     return [models[name] for name in order]
 
 
+_SEVERITY = re.compile(r"^\s*severity:\s*(warning|critical)\s*$", re.M)
+
+
 def discover_tests(sql_dir: Path, models: dict[str, Model]) -> list[SqlTest]:
     tests = []
     for path in sorted((sql_dir / "tests").glob("assert_*.sql")):
@@ -93,7 +98,17 @@ def discover_tests(sql_dir: Path, models: dict[str, Model]) -> list[SqlTest]:
         unknown = sorted(deps - models.keys())
         if unknown:
             raise ModelError(f"SQL test {path.name} references unknown model(s) {unknown}")
-        tests.append(SqlTest(path.stem, path, sql, deps, _header(sql)))
+        severity = _SEVERITY.search(sql.split("*/", 1)[0])
+        tests.append(
+            SqlTest(
+                path.stem,
+                path,
+                sql,
+                deps,
+                _header(sql),
+                severity.group(1) if severity else "critical",
+            )
+        )
     return tests
 
 

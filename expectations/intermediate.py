@@ -76,9 +76,9 @@ def int_tariff_lines_weighted():
         "intermediate.int_tariff_lines_weighted",
         [
             rows_at_least(1000),
-            unique_key("schedule_id", "national_line_code", "weighting_method"),
-            *not_null("trade_value_usd", "is_trade_matched", "weight_year"),
-            in_set("weighting_method", ["exact_hs8", "hs6", "concordance"]),
+            unique_key("schedule_id", "national_line_code", "weight_basis_id", "weighting_method"),
+            *not_null("trade_value_usd", "is_trade_matched", "weight_year", "weight_basis_id"),
+            in_set("weighting_method", ["exact_hs8", "hs6", "concordance", "hs4"]),
             between("trade_value_usd", 0, None),
         ],
     )
@@ -106,24 +106,41 @@ def int_mof_list_compared_to_piie():
     )
 
 
+def int_hs8_codes_known():
+    return suite(
+        "intermediate.int_hs8_codes_known",
+        [
+            rows_at_least(1000),
+            unique_key("hs_revision", "hs8_code"),
+            *not_null("hs_revision", "hs8_code"),
+        ],
+    )
+
+
+def int_weight_flows():
+    return suite(
+        "intermediate.int_weight_flows",
+        [
+            # the PIIE 2017 HS8 imports are always there: the default basis
+            rows_at_least(1000),
+            unique_key("trade_flow_id"),
+            *not_null("weight_basis_id", "hs_code", "weight_year", "trade_value_usd"),
+            in_set("hs_level", [4, 6, 8, 10]),
+            in_set("frequency", ["annual", "monthly"]),
+            between("trade_value_usd", 0, None),
+        ],
+    )
+
+
 BUILDERS = [
     int_exclusion_lines_resolved,
     int_tariff_lines_stated_by_date,
     int_tariff_line_windows,
     int_tariff_lines_rolled_up_to_hs8,
     int_trade_flows_joined_to_tariff_lines,
+    int_weight_flows,
     int_tariff_lines_weighted,
     int_hs_codes_categorized,
     int_mof_list_compared_to_piie,
+    int_hs8_codes_known,
 ]
-
-
-def int_hs8_codes_known():
-    return suite("intermediate.int_hs8_codes_known", [
-        rows_at_least(1000),
-        unique_key("hs_revision", "hs8_code"),
-        *not_null("hs_revision", "hs8_code"),
-    ])
-
-
-BUILDERS.append(int_hs8_codes_known)

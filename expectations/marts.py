@@ -101,7 +101,9 @@ def fct_exemption_coverage():
         "marts.fct_exemption_coverage",
         [
             rows_at_least(1),
-            unique_key("scenario_id", "weighting_method", "category", "window_months"),
+            unique_key(
+                "scenario_id", "weight_basis_id", "weighting_method", "category", "window_months"
+            ),
             *not_null(
                 "taxed_value_usd",
                 "covered_value_usd",
@@ -109,8 +111,9 @@ def fct_exemption_coverage():
                 "lines_covered",
                 "duty_relief_usd",
                 "weight_year",
+                "weight_basis_id",
             ),
-            in_set("weighting_method", ["exact_hs8", "hs6", "concordance"]),
+            in_set("weighting_method", ["exact_hs8", "hs6", "concordance", "hs4"]),
             between("coverage_share", 0, 1),
             between("duty_relief_usd", 0, None),
             _at_least("taxed_value_usd", "covered_value_usd"),
@@ -125,11 +128,40 @@ def fct_exemption_band():
         "marts.fct_exemption_band",
         [
             rows_at_least(1),
-            unique_key("scenario_id"),
-            *not_null("coverage_share_low", "coverage_share_high", "low_method", "high_method"),
+            unique_key("scenario_id", "product_scope"),
+            *not_null(
+                "coverage_share_low",
+                "coverage_share_high",
+                "low_method",
+                "high_method",
+                "low_weight_basis_id",
+                "high_weight_basis_id",
+            ),
+            in_set("product_scope", ["all_products", "phase_one_products"]),
             between("coverage_share_low", 0, 1),
             between("coverage_share_high", 0, 1),
             _at_least("coverage_share_high", "coverage_share_low"),
+        ],
+    )
+
+
+def dim_weight_bases():
+    return suite(
+        "marts.dim_weight_bases",
+        [
+            rows_at_least(1),
+            unique_key("weight_basis_id"),
+            *not_null("weight_basis_id", "weight_year", "hs_level", "trade_value_usd"),
+            in_set("reporter_side", ["china_reported", "us_reported"]),
+            in_set("product_scope", ["all_products", "phase_one_products"]),
+            between("months_covered", 1, 12),
+            between("trade_value_usd", 0, None),
+            # one HS edition per basis: codes of two editions cannot be matched consistently
+            gxe().ExpectColumnValuesToNotMatchRegex(column="hs_revision", regex=","),
+            # the default basis (line values of fct_exemption_eligibility) is always there
+            gxe().ExpectColumnDistinctValuesToContainSet(
+                column="is_default_basis", value_set=[True]
+            ),
         ],
     )
 
@@ -142,4 +174,5 @@ BUILDERS = [
     fct_exemption_eligibility,
     fct_exemption_coverage,
     fct_exemption_band,
+    dim_weight_bases,
 ]

@@ -70,7 +70,7 @@ def stg_customs__trade_flows():
             ),
             in_set("flow_direction", ["import", "export"]),
             between("trade_value_usd", 0, 1e12),
-            in_set("hs_level", [2, 4, 6, 8, 10]),
+            in_set("hs_level", [0, 2, 4, 6, 8, 10]),  # 0 = grand total (Comtrade TOTAL)
         ],
     )
 

@@ -11,7 +11,11 @@ tariff_lines as (
 
 trade_flows as (
     select * from staging.stg_customs__trade_flows
-    where stg_customs__trade_flows.hs_level = 8
+    where
+        -- China's national 8-digit codes: imports reported by China
+        stg_customs__trade_flows.hs_level = 8
+        and stg_customs__trade_flows.reporter_iso3 = 'CHN'
+        and stg_customs__trade_flows.flow_direction = 'import'
 ),
 
 sectors as (

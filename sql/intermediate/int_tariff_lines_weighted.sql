@@ -1,16 +1,21 @@
-/*  The 2017 trade value each tariff line stands for, by three weighting methods:
-    exact_hs8    China's imports of the line's 8-digit code (the HS8 value is split equally
-                 among the schedule's lines sharing that HS8);
-    hs6          all trade in the line's 6-digit subheading, split equally among the
-                 schedule's lines in it (assumes the whole subheading is taxed alike);
-    concordance  HS2022 lines: the UN HS2022 -> HS2017 table maps the subheading to HS2017
+/*  The trade value each tariff line stands for, for every weight basis (int_weight_flows: a
+    source, reporter side, year and HS level) and every weighting method the basis allows:
+    exact_hs8    China-reported HS8 bases only: the value of the line's 8-digit code (split
+                 equally among the schedule's lines sharing that HS8);
+    hs6          bases at HS6 or finer: all trade in the line's 6-digit subheading, split
+                 equally among the schedule's lines in it (assumes the subheading is taxed
+                 alike);
+    concordance  bases at HS6 or finer. Lines of the basis's HS revision: as hs6. HS2022 lines
+                 on an HS2017 basis: the UN HS2022 -> HS2017 table maps the subheading to HS2017
                  ones; each HS2017 subheading's value goes to the HS2022 subheading with the
                  same code where there is one, else is split equally among the HS2022
-                 subheadings mapped to it; then among the schedule's lines. HS2017 lines: same
-                 as hs6.
+                 subheadings mapped to it; then among the schedule's lines. Other revision
+                 pairs: no row (no table);
+    hs4          HS4 bases (e.g. US-reported Census headings): all trade in the line's 4-digit
+                 heading, split equally among the schedule's lines in it.
     Each split preserves totals, so no value is counted twice.
-    grain: one row per schedule, national tariff line and weighting method
-    primary key: schedule_id, national_line_code, weighting_method */
+    grain: one row per schedule, national tariff line, weight basis and weighting method
+    primary key: schedule_id, national_line_code, weight_basis_id, weighting_method */
 
 with
 
@@ -18,12 +23,8 @@ tariff_lines as (
     select * from staging.stg_tariffs__schedule_lines
 ),
 
-trade_flows as (
-    select * from staging.stg_customs__trade_flows
-    where
-        stg_customs__trade_flows.source = 'piie_itc_trade_map'
-        and stg_customs__trade_flows.flow_direction = 'import'
-        and stg_customs__trade_flows.hs_level = 8
+weight_flows as (
+    select * from intermediate.int_weight_flows
 ),
 
 concordance as (
@@ -33,35 +34,60 @@ concordance as (
         and stg_reference__hs_concordance.to_revision = 'HS2017'
 ),
 
-weight_year as (
-    select max(trade_flows.period_year) as weight_year from trade_flows
+bases as (
+    select
+        weight_flows.weight_basis_id,
+        any_value(weight_flows.weight_year) as weight_year,
+        any_value(weight_flows.hs_level) as hs_level,
+        any_value(weight_flows.hs_revision) as hs_revision,
+        any_value(weight_flows.reporter_iso3) as reporter_iso3
+    from weight_flows
+    group by weight_flows.weight_basis_id
 ),
 
-trade_hs8 as (
+basis_hs8 as (
     select
-        trade_flows.hs_code as hs8_code,
-        sum(cast(trade_flows.trade_value_usd as decimal(38, 2))) as trade_value_usd
-    from trade_flows
-    group by trade_flows.hs_code
+        weight_flows.weight_basis_id,
+        weight_flows.hs_code as hs8_code,
+        sum(cast(weight_flows.trade_value_usd as decimal(38, 2))) as trade_value_usd
+    from weight_flows
+    where weight_flows.hs_level = 8 and weight_flows.reporter_iso3 = 'CHN'
+    group by weight_flows.weight_basis_id, weight_flows.hs_code
 ),
 
-trade_hs6 as (
+basis_hs6 as (
     select
-        left(trade_hs8.hs8_code, 6) as hs6_code,
-        sum(trade_hs8.trade_value_usd) as trade_value_usd
-    from trade_hs8
-    group by left(trade_hs8.hs8_code, 6)
+        weight_flows.weight_basis_id,
+        left(weight_flows.hs_code, 6) as hs6_code,
+        sum(cast(weight_flows.trade_value_usd as decimal(38, 2))) as trade_value_usd
+    from weight_flows
+    where weight_flows.hs_level >= 6
+    group by weight_flows.weight_basis_id, left(weight_flows.hs_code, 6)
+),
+
+basis_hs4 as (
+    select
+        weight_flows.weight_basis_id,
+        weight_flows.hs_code as hs4_code,
+        sum(cast(weight_flows.trade_value_usd as decimal(38, 2))) as trade_value_usd
+    from weight_flows
+    where weight_flows.hs_level = 4
+    group by weight_flows.weight_basis_id, weight_flows.hs_code
 ),
 
 lines_counted as (
     select
         tariff_lines.*,
+        left(tariff_lines.hs8_code, 4) as hs4_code,
         count(*) over (
             partition by tariff_lines.schedule_id, tariff_lines.hs8_code
         ) as lines_in_hs8,
         count(*) over (
             partition by tariff_lines.schedule_id, tariff_lines.hs6_code
-        ) as lines_in_hs6
+        ) as lines_in_hs6,
+        count(*) over (
+            partition by tariff_lines.schedule_id, left(tariff_lines.hs8_code, 4)
+        ) as lines_in_hs4
     from tariff_lines
 ),
 
@@ -83,68 +109,112 @@ concordance_shares as (
 
 hs2022_hs6_values as (
     select
+        bases.weight_basis_id,
         concordance_shares.from_hs6 as hs6_code,
-        sum(trade_hs6.trade_value_usd * cast(concordance_shares.value_share as decimal(18, 12)))
-            as trade_value_usd,
-        count(trade_hs6.hs6_code) filter (where concordance_shares.value_share > 0) > 0
+        sum(
+            basis_hs6.trade_value_usd * cast(concordance_shares.value_share as decimal(18, 12))
+        ) as trade_value_usd,
+        count(basis_hs6.hs6_code) filter (where concordance_shares.value_share > 0) > 0
             as is_trade_matched
-    from concordance_shares
-    left join trade_hs6
-        on concordance_shares.to_hs6 = trade_hs6.hs6_code
-    group by concordance_shares.from_hs6
+    from bases
+    cross join concordance_shares
+    left join basis_hs6
+        on
+            bases.weight_basis_id = basis_hs6.weight_basis_id
+            and concordance_shares.to_hs6 = basis_hs6.hs6_code
+    where bases.hs_level >= 6 and bases.hs_revision = 'HS2017'
+    group by bases.weight_basis_id, concordance_shares.from_hs6
 ),
 
 exact_hs8 as (
     select
         lines_counted.schedule_id,
         lines_counted.national_line_code,
+        lines_counted.hs_revision,
+        bases.weight_basis_id,
         'exact_hs8' as weighting_method,
-        trade_hs8.hs8_code is not null as is_trade_matched,
-        coalesce(trade_hs8.trade_value_usd / lines_counted.lines_in_hs8, 0) as trade_value_usd
+        basis_hs8.hs8_code is not null as is_trade_matched,
+        coalesce(basis_hs8.trade_value_usd / lines_counted.lines_in_hs8, 0) as trade_value_usd
     from lines_counted
-    left join trade_hs8
-        on lines_counted.hs8_code = trade_hs8.hs8_code
+    cross join bases
+    left join basis_hs8
+        on
+            bases.weight_basis_id = basis_hs8.weight_basis_id
+            and lines_counted.hs8_code = basis_hs8.hs8_code
+    where bases.hs_level = 8 and bases.reporter_iso3 = 'CHN'
 ),
 
 hs6 as (
     select
         lines_counted.schedule_id,
         lines_counted.national_line_code,
+        lines_counted.hs_revision,
+        bases.weight_basis_id,
         'hs6' as weighting_method,
-        trade_hs6.hs6_code is not null as is_trade_matched,
-        coalesce(trade_hs6.trade_value_usd / lines_counted.lines_in_hs6, 0) as trade_value_usd
+        basis_hs6.hs6_code is not null as is_trade_matched,
+        coalesce(basis_hs6.trade_value_usd / lines_counted.lines_in_hs6, 0) as trade_value_usd
     from lines_counted
-    left join trade_hs6
-        on lines_counted.hs6_code = trade_hs6.hs6_code
+    cross join bases
+    left join basis_hs6
+        on
+            bases.weight_basis_id = basis_hs6.weight_basis_id
+            and lines_counted.hs6_code = basis_hs6.hs6_code
+    where bases.hs_level >= 6
 ),
 
-concordance_2022 as (
+hs4 as (
     select
         lines_counted.schedule_id,
         lines_counted.national_line_code,
+        lines_counted.hs_revision,
+        bases.weight_basis_id,
+        'hs4' as weighting_method,
+        basis_hs4.hs4_code is not null as is_trade_matched,
+        coalesce(basis_hs4.trade_value_usd / lines_counted.lines_in_hs4, 0) as trade_value_usd
+    from lines_counted
+    cross join bases
+    left join basis_hs4
+        on
+            bases.weight_basis_id = basis_hs4.weight_basis_id
+            and lines_counted.hs4_code = basis_hs4.hs4_code
+    where bases.hs_level = 4
+),
+
+concordance_across_revisions as (
+    select
+        lines_counted.schedule_id,
+        lines_counted.national_line_code,
+        lines_counted.hs_revision,
+        bases.weight_basis_id,
         'concordance' as weighting_method,
         coalesce(hs2022_hs6_values.is_trade_matched, false) as is_trade_matched,
         coalesce(hs2022_hs6_values.trade_value_usd / lines_counted.lines_in_hs6, 0)
             as trade_value_usd
     from lines_counted
+    cross join bases
     left join hs2022_hs6_values
-        on lines_counted.hs6_code = hs2022_hs6_values.hs6_code
-    where lines_counted.hs_revision = 'HS2022'
+        on
+            bases.weight_basis_id = hs2022_hs6_values.weight_basis_id
+            and lines_counted.hs6_code = hs2022_hs6_values.hs6_code
+    where
+        lines_counted.hs_revision = 'HS2022'
+        and bases.hs_level >= 6
+        and bases.hs_revision = 'HS2017'
 ),
 
-concordance_2017 as (
+concordance_same_revision as (
     select
         hs6.schedule_id,
         hs6.national_line_code,
+        hs6.hs_revision,
+        hs6.weight_basis_id,
         'concordance' as weighting_method,
         hs6.is_trade_matched,
         hs6.trade_value_usd
     from hs6
-    inner join tariff_lines
-        on
-            hs6.schedule_id = tariff_lines.schedule_id
-            and hs6.national_line_code = tariff_lines.national_line_code
-    where tariff_lines.hs_revision = 'HS2017'
+    inner join bases
+        on hs6.weight_basis_id = bases.weight_basis_id
+    where hs6.hs_revision = bases.hs_revision
 ),
 
 unioned as (
@@ -152,24 +222,28 @@ unioned as (
     union all
     select * from hs6
     union all
-    select * from concordance_2022
+    select * from hs4
     union all
-    select * from concordance_2017
+    select * from concordance_across_revisions
+    union all
+    select * from concordance_same_revision
 ),
 
 final as (
     select
         unioned.schedule_id,
         unioned.national_line_code,
+        unioned.weight_basis_id,
         unioned.weighting_method,
 
-        weight_year.weight_year,
+        bases.weight_year,
         unioned.is_trade_matched,
 
         cast(unioned.trade_value_usd as decimal(38, 6)) as trade_value_usd
 
     from unioned
-    cross join weight_year
+    inner join bases
+        on unioned.weight_basis_id = bases.weight_basis_id
 )
 
 select * from final

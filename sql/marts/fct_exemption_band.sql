@@ -1,8 +1,11 @@
-/*  The honest answer to "how much of the taxed trade would the exemption cover?": per
-    scenario, the lowest and highest coverage share across weighting methods, beside the share
-    the story claims (where the scenario states one).
-    grain: one row per scenario
-    primary key: scenario_id */
+/*  The honest answer to "how much of the taxed trade would the exemption cover?": per scenario,
+    the lowest and highest coverage share across every estimate (weight basis x weighting
+    method), beside the share the story claims (where the scenario states one). Estimates are
+    banded separately by product scope: 'all_products' bases (China-reported HS8 imports, any
+    landed full customs data) and 'phase_one_products' bases (the bundled US Census exports,
+    which cover only the Phase One products: a share within those products).
+    grain: one row per scenario and product scope
+    primary key: scenario_id, product_scope */
 
 with
 
@@ -11,46 +14,75 @@ coverage as (
     where fct_exemption_coverage.category = 'all'
 ),
 
+weight_bases as (
+    select * from marts.dim_weight_bases
+),
+
 scenarios as (
     select * from staging.stg_scenarios__scenarios
 ),
 
-per_method as (
+estimates as (
     select distinct
         coverage.scenario_id,
+        weight_bases.product_scope,
+        coverage.weight_basis_id,
         coverage.weighting_method,
         coverage.coverage_share,
         coverage.taxed_value_usd,
         coverage.covered_value_usd
     from coverage
+    inner join weight_bases
+        on coverage.weight_basis_id = weight_bases.weight_basis_id
+    where coverage.coverage_share is not null
 ),
 
 band as (
     select
-        per_method.scenario_id,
-        min(per_method.coverage_share) as coverage_share_low,
-        max(per_method.coverage_share) as coverage_share_high,
-        arg_min(per_method.weighting_method, per_method.coverage_share) as low_method,
-        arg_max(per_method.weighting_method, per_method.coverage_share) as high_method,
-        min(per_method.covered_value_usd) as covered_value_low_usd,
-        max(per_method.covered_value_usd) as covered_value_high_usd,
-        min(per_method.taxed_value_usd) as taxed_value_low_usd,
-        max(per_method.taxed_value_usd) as taxed_value_high_usd,
-        count(*) as methods
-    from per_method
-    group by per_method.scenario_id
+        estimates.scenario_id,
+        estimates.product_scope,
+        min(estimates.coverage_share) as coverage_share_low,
+        max(estimates.coverage_share) as coverage_share_high,
+        arg_min(
+            estimates.weight_basis_id,
+            (estimates.coverage_share, estimates.weight_basis_id, estimates.weighting_method)
+        ) as low_weight_basis_id,
+        arg_min(
+            estimates.weighting_method,
+            (estimates.coverage_share, estimates.weight_basis_id, estimates.weighting_method)
+        ) as low_method,
+        arg_max(
+            estimates.weight_basis_id,
+            (estimates.coverage_share, estimates.weight_basis_id, estimates.weighting_method)
+        ) as high_weight_basis_id,
+        arg_max(
+            estimates.weighting_method,
+            (estimates.coverage_share, estimates.weight_basis_id, estimates.weighting_method)
+        ) as high_method,
+        min(estimates.covered_value_usd) as covered_value_low_usd,
+        max(estimates.covered_value_usd) as covered_value_high_usd,
+        min(estimates.taxed_value_usd) as taxed_value_low_usd,
+        max(estimates.taxed_value_usd) as taxed_value_high_usd,
+        count(*) as estimates,
+        count(distinct estimates.weight_basis_id) as weight_bases
+    from estimates
+    group by estimates.scenario_id, estimates.product_scope
 ),
 
 final as (
     select
         band.scenario_id,
+        band.product_scope,
 
         scenarios.scenario_description,
         scenarios.base_schedule_id,
         scenarios.base_date,
+        band.low_weight_basis_id,
         band.low_method,
+        band.high_weight_basis_id,
         band.high_method,
-        band.methods,
+        band.estimates,
+        band.weight_bases,
         scenarios.claimed_share_low,
         scenarios.claimed_share_high,
         case

@@ -1,12 +1,14 @@
-/*  How much of the taxed trade an exemption scenario would reach, by weighting method and
-    product category (plus an 'all' row over the whole taxed base), for each window length.
+/*  How much of the taxed trade an exemption scenario would reach, by weight basis
+    (dim_weight_bases: source, reporter side, year, HS level), weighting method and product
+    category (plus an 'all' row over the whole taxed base), for each window length.
     taxed = additional retaliatory rate > 0 on the scenario's base date; covered = taxed and
     eligible. Averages are trade-weighted additional rates over the taxed base, before and
     after the exemption (exempted lines at 0). Duty relief = value x rate x months / 12.
     unmatched_taxed_value_usd: taxed lines with no trade match under this method, valued by the
-    first other method that matches them (hs6, then concordance); 0 when none does.
-    grain: one row per scenario, weighting method, category and window length
-    primary key: scenario_id, weighting_method, category, window_months */
+    first other method of the same basis that matches them (hs6, then concordance); 0 when
+    none does.
+    grain: one row per scenario, weight basis, weighting method, category and window length
+    primary key: scenario_id, weight_basis_id, weighting_method, category, window_months */
 
 with
 
@@ -37,6 +39,7 @@ fallback_values as (
     select
         weights.schedule_id,
         weights.national_line_code,
+        weights.weight_basis_id,
         coalesce(
             max(weights.trade_value_usd) filter (
                 where weights.weighting_method = 'hs6' and weights.is_trade_matched
@@ -47,7 +50,7 @@ fallback_values as (
             0
         ) as fallback_value_usd
     from weights
-    group by weights.schedule_id, weights.national_line_code
+    group by weights.schedule_id, weights.national_line_code, weights.weight_basis_id
 ),
 
 weighted_lines as (
@@ -57,6 +60,7 @@ weighted_lines as (
         eligibility.hs_revision,
         eligibility.is_taxed,
         eligibility.is_eligible,
+        weights.weight_basis_id,
         weights.weighting_method,
         weights.weight_year,
         weights.is_trade_matched,
@@ -75,6 +79,7 @@ weighted_lines as (
         on
             weights.schedule_id = fallback_values.schedule_id
             and weights.national_line_code = fallback_values.national_line_code
+            and weights.weight_basis_id = fallback_values.weight_basis_id
 ),
 
 lines_in_categories as (
@@ -96,6 +101,7 @@ lines_in_categories as (
 sums as (
     select
         lines_in_categories.scenario_id,
+        lines_in_categories.weight_basis_id,
         lines_in_categories.weighting_method,
         lines_in_categories.category,
         any_value(lines_in_categories.weight_year) as weight_year,
@@ -122,6 +128,7 @@ sums as (
     from lines_in_categories
     group by
         lines_in_categories.scenario_id,
+        lines_in_categories.weight_basis_id,
         lines_in_categories.weighting_method,
         lines_in_categories.category
 ),
@@ -129,6 +136,7 @@ sums as (
 grid as (
     select
         sums.scenario_id,
+        sums.weight_basis_id,
         sums.weighting_method,
         sums.weight_year,
         category_names.category
@@ -140,6 +148,7 @@ grid as (
 final as (
     select
         grid.scenario_id,
+        grid.weight_basis_id,
         grid.weighting_method,
         grid.category,
         windows.window_months,
@@ -173,6 +182,7 @@ final as (
     left join sums
         on
             grid.scenario_id = sums.scenario_id
+            and grid.weight_basis_id = sums.weight_basis_id
             and grid.weighting_method = sums.weighting_method
             and grid.category = sums.category
 )

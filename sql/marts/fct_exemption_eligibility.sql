@@ -28,7 +28,14 @@ codes_categorized as (
 ),
 
 weights as (
+    -- line values shown here use the default basis (China-reported 2017 HS8 imports, PIIE);
+    -- fct_exemption_coverage has every basis
     select * from intermediate.int_tariff_lines_weighted
+    where int_tariff_lines_weighted.weight_basis_id in (
+        select dim_weight_bases.weight_basis_id
+        from marts.dim_weight_bases
+        where dim_weight_bases.is_default_basis
+    )
 ),
 
 line_values as (

@@ -1,5 +1,5 @@
-/*  Staging keeps every raw trade-flow row and every dollar: a failure means the staging model
-    filtered or duplicated rows.
+/*  Staging keeps every raw trade-flow row and every dollar (PIIE rows and landed customs rows):
+    a failure means the staging model filtered or duplicated rows.
     returns: one row when row counts or value totals differ */
 
 with
@@ -8,7 +8,13 @@ raw_flows as (
     select
         count(*) as row_count,
         sum(cast(raw.trade_value_usd as decimal(38, 2))) as value_usd
-    from read_parquet(getvariable('raw_root') || '/trade_flows/*.parquet') as raw
+    from read_parquet(
+        [
+            getvariable('raw_root') || '/trade_flows/*.parquet',
+            getvariable('raw_root') || '/landed_trade_flows/*.parquet'
+        ],
+        union_by_name = true
+    ) as raw
 ),
 
 staged as (

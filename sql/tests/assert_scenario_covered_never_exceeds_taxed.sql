@@ -4,6 +4,7 @@
 
 select
     fct_exemption_coverage.scenario_id,
+    fct_exemption_coverage.weight_basis_id,
     fct_exemption_coverage.weighting_method,
     fct_exemption_coverage.category,
     fct_exemption_coverage.window_months

@@ -81,8 +81,8 @@ def readme_examples() -> dict[str, str]:
     return dict(re.findall(r"```sql\n-- example: (\w+)\n(.*?)```", text, re.S))
 
 
-def test_readme_has_five_example_queries():
-    assert len(readme_examples()) == 5
+def test_readme_has_six_example_queries():
+    assert len(readme_examples()) == 6
 
 
 def test_readme_example_queries_return_the_expected_rows(published):
@@ -112,6 +112,14 @@ def test_readme_example_queries_return_the_expected_rows(published):
 
     cols, band = rows["band_against_the_claim"]
     assert {r[0] for r in band} >= {"seed_story", "pharma_medical_only"}
+    assert {r[1] for r in band} == {"all_products", "phase_one_products"}
+
+    cols, by_basis = rows["seed_story_by_weight_basis"]
+    shares = {(r[0], r[1]): r[2] for r in by_basis}
+    assert len({label for label, _ in shares}) == 9  # PIIE 2017 + Census 2013..2020
+    piie = [v for (label, method), v in shares.items() if "[piie_itc_trade_map]" in label]
+    assert sorted(piie) == [5.0, 18.7, 18.9]
+    assert all(m == "hs4" for (label, m) in shares if "Phase One products only" in label)
 
     cols, shrimp = rows["what_lifted_a_line"]
     windows = [(str(r[1]), r[3]) for r in shrimp]

@@ -13,6 +13,8 @@ from etl import pipeline
 from etl.settings import Settings
 from tests.helpers import PROJECT_ROOT, tree_checksums
 
+PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs8"
+
 pytestmark = pytest.mark.e2e
 FIRST_LIST = "税委会公告〔2019〕6号"
 
@@ -118,11 +120,12 @@ def test_partial_exclusion_lists_are_flagged_incomplete(published):
     assert "2019-09-17" not in flagged  # only the complete first list is in force
 
 
-def test_every_scenario_has_every_method_and_a_band(marts_con):
+def test_every_scenario_has_every_basis_and_method_and_a_band(marts_con):
     rows = marts_con.execute(
-        "select scenario_id, weighting_method, count(distinct window_months), "
-        "max(coverage_share) filter (where category = 'all') "
-        "from fct_exemption_coverage group by 1, 2 order by 1, 2"
+        "select scenario_id, weight_basis_id, weighting_method, product_scope, "
+        "count(distinct window_months), max(coverage_share) filter (where category = 'all') "
+        "from fct_exemption_coverage join dim_weight_bases using (weight_basis_id) "
+        "group by all order by all"
     ).fetchall()
     scenarios = {r[0] for r in rows}
     assert scenarios == {
@@ -131,20 +134,62 @@ def test_every_scenario_has_every_method_and_a_band(marts_con):
         "pharma_medical_only",
         "exclusion_2019_first_list",
     }
+    bases = {r[0] for r in marts_con.sql("select weight_basis_id from dim_weight_bases").fetchall()}
     for scenario in scenarios:
-        methods = {r[1]: r for r in rows if r[0] == scenario}
-        assert set(methods) == {"exact_hs8", "hs6", "concordance"}
+        estimates = {(r[1], r[2]) for r in rows if r[0] == scenario}
+        assert {m for b, m in estimates if b == PIIE_BASIS} == {"exact_hs8", "hs6", "concordance"}
+        assert {b for b, _ in estimates} == bases  # every basis, every scenario
+        # the Census HS4 bases (US-reported, Phase One products) are matched at HS4 only
+        assert {m for b, m in estimates if b.startswith("census_")} == {"hs4"}
     band = {
-        r[0]: r[1:]
+        (r[0], r[1]): r[2:]
         for r in marts_con.execute(
-            "select scenario_id, coverage_share_low, coverage_share_high, low_method, high_method "
+            "select scenario_id, product_scope, coverage_share_low, coverage_share_high, "
+            "low_weight_basis_id, low_method, high_weight_basis_id, high_method, estimates "
             "from fct_exemption_band"
         ).fetchall()
     }
-    for scenario, (low, high, low_method, high_method) in band.items():
-        shares = {r[1]: r[3] for r in rows if r[0] == scenario}
+    assert {scope for _, scope in band} == {"all_products", "phase_one_products"}
+    for (scenario, scope), (low, high, low_b, low_m, high_b, high_m, n) in band.items():
+        shares = {(r[1], r[2]): r[5] for r in rows if r[0] == scenario and r[3] == scope}
+        assert n == len(shares)
         assert low == min(shares.values()) and high == max(shares.values())
-        assert shares[low_method] == low and shares[high_method] == high
+        assert shares[(low_b, low_m)] == low and shares[(high_b, high_m)] == high
+
+
+def test_us_reported_census_bases_cover_every_year_of_the_file(marts_con):
+    rows = marts_con.execute(
+        "select weight_year, months_covered, hs_codes, trade_value_usd, reporter_side, "
+        "product_scope, hs_revision from dim_weight_bases "
+        "where weight_source = 'census_phase_one_products' order by 1"
+    ).fetchall()
+    assert [r[0] for r in rows] == list(range(2013, 2021))
+    assert [r[1] for r in rows] == [12] * 7 + [11]  # the file ends in 2020-11
+    assert {r[4:6] for r in rows} == {("us_reported", "phase_one_products")}
+    assert [r[6] for r in rows] == ["HS2012"] * 4 + ["HS2017"] * 4
+    # SOURCES.md: the Phase One products were about $78.8B of the 2017 exports to China
+    assert rows[4][3] == pytest.approx(78.8e9, abs=0.05e9)
+    default = marts_con.execute(
+        "select weight_basis_id, trade_value_usd from dim_weight_bases where is_default_basis"
+    ).fetchall()
+    assert default == [(PIIE_BASIS, pytest.approx(154_839_651_000, abs=0.5))]
+    # the README's table of bands (share rounded to 0.1 pp, year of the basis at each end)
+    bands = {
+        (r[0], r[1]): (
+            round(100 * r[2], 1),
+            r[3].split(".")[2],
+            round(100 * r[4], 1),
+            r[5].split(".")[2],
+        )
+        for r in marts_con.execute(
+            "select scenario_id, product_scope, coverage_share_low, low_weight_basis_id, "
+            "coverage_share_high, high_weight_basis_id from fct_exemption_band"
+        ).fetchall()
+    }
+    assert bands[("seed_story", "phase_one_products")] == (16.1, "2018", 30.9, "2016")
+    assert bands[("pharma_medical_only", "phase_one_products")] == (5.2, "2013", 12.2, "2019")
+    assert bands[("agri_medical_broad", "phase_one_products")] == (27.1, "2018", 45.5, "2020")
+    assert bands[("seed_story", "all_products")] == (5.0, "2017", 18.9, "2017")
 
 
 def test_seed_story_numbers(marts_con):
@@ -154,7 +199,8 @@ def test_seed_story_numbers(marts_con):
             "select weighting_method, taxed_value_usd, covered_value_usd, lines_taxed, "
             "lines_covered, avg_additional_rate_before_pct, avg_additional_rate_after_pct "
             "from fct_exemption_coverage where scenario_id = 'seed_story' and category = 'all' "
-            "and window_months = 12"
+            "and window_months = 12 and weight_basis_id = ?",
+            [PIIE_BASIS],
         ).fetchall()
     }
     for taxed, covered, lines_taxed, lines_covered, before, after in all_rows.values():
@@ -167,7 +213,9 @@ def test_seed_story_numbers(marts_con):
     soy = dict(
         marts_con.execute(
             "select weighting_method, covered_value_usd from fct_exemption_coverage "
-            "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12"
+            "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12 "
+            "and weight_basis_id = ?",
+            [PIIE_BASIS],
         ).fetchall()
     )
     assert soy["exact_hs8"] < 0.01e9
@@ -175,7 +223,8 @@ def test_seed_story_numbers(marts_con):
     unmatched = marts_con.execute(
         "select unmatched_taxed_value_usd, lines_taxed_unmatched from fct_exemption_coverage "
         "where scenario_id = 'seed_story' and category = 'soybeans' and window_months = 12 "
-        "and weighting_method = 'exact_hs8'"
+        "and weighting_method = 'exact_hs8' and weight_basis_id = ?",
+        [PIIE_BASIS],
     ).fetchall()[0]
     assert unmatched[1] == 2
     assert unmatched[0] == pytest.approx(13.934e9 * 2 / 5, rel=1e-3)
@@ -183,7 +232,8 @@ def test_seed_story_numbers(marts_con):
         marts_con.execute(
             "select window_months, duty_relief_usd from fct_exemption_coverage "
             "where scenario_id = 'seed_story' and category = 'all' "
-            "and weighting_method = 'hs6'"
+            "and weighting_method = 'hs6' and weight_basis_id = ?",
+            [PIIE_BASIS],
         ).fetchall()
     )
     assert relief[6] == pytest.approx(relief[12] / 2)
@@ -200,7 +250,8 @@ def test_exclusion_scenario_matches_the_drop_in_the_coverage_series(marts_con):
     scenario = marts_con.execute(
         "select covered_value_usd, lines_covered from fct_exemption_coverage "
         "where scenario_id = 'exclusion_2019_first_list' and category = 'all' "
-        "and weighting_method = 'exact_hs8'"
+        "and weighting_method = 'exact_hs8' and weight_basis_id = ?",
+        [PIIE_BASIS],
     ).fetchall()[0]
     assert scenario[0] == pytest.approx(drop, rel=1e-9)
     assert scenario[1] > 15  # HS10 lines of the 15 HS8 codes
@@ -254,7 +305,7 @@ def test_hostile_scenario_text_is_published_as_data(tmp_path):
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
         rows = con.execute(
-            "select scenario_id, scenario_description from fct_exemption_band"
+            "select distinct scenario_id, scenario_description from fct_exemption_band"
         ).fetchall()
     finally:
         con.close()

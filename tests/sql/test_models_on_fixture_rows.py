@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from etl import scenarios, sql_runner
+from etl.customs.schema import LANDED_SCHEMA
 from etl.ingest import (
     china_exclusions,
     china_mof,
@@ -54,6 +55,29 @@ EXCL1, EXCL2 = "CHN-20190301-exclusion-01", "CHN-20190401-exclusion-02"
 
 def _table(schema, rows):
     return pa.Table.from_pylist([{**LINEAGE, **r} for r in rows], schema=schema)
+
+
+LANDED_US_HS4 = [("1201", "2018-01", 30.0), ("1201", "2018-02", 30.0), ("8703", "2018-01", 60.0)]
+US_HS4_BASIS = "census_phase_one_products.usa_exports.2018.hs4"
+CN_HS6_BASIS = "un_comtrade.chn_imports.2017.hs6"
+PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs8"
+
+
+def _landed(source, reporter, partner, flow, code, period, value):
+    return {
+        "reporter_iso3": reporter,
+        "partner_iso3": partner,
+        "flow": flow,
+        "hs_code": code,
+        "hs_level": 0 if code == "TOTAL" else len(code),
+        "hs_revision": "HS2017",
+        "period": period,
+        "period_year": int(period[:4]),
+        "period_month": int(period[5:]) if len(period) > 4 else None,
+        "trade_value_usd": value,
+        "valuation": "CIF" if flow == "import" else "FOB",
+        "source": source,
+    }
 
 
 def raw_tables():
@@ -125,6 +149,22 @@ def raw_tables():
                     "source": "piie_itc_trade_map",
                 }
                 for c, v in FLOWS.items()
+            ],
+        ),
+        # customs files landed with `tariff-etl ingest`: US-reported HS4 exports (two months of
+        # 2018), China-reported HS6 imports for 2017 (annual rows win over the monthly row of
+        # the same basis), a grand total and a third-country flow (neither is a weight basis)
+        "landed_trade_flows": _table(
+            LANDED_SCHEMA,
+            [
+                _landed("census_phase_one_products", "USA", "CHN", "export", c, p, v)
+                for c, p, v in LANDED_US_HS4
+            ]
+            + [
+                _landed("un_comtrade", "CHN", "USA", "import", "120190", "2017", 80.0),
+                _landed("un_comtrade", "CHN", "USA", "import", "120190", "2017-01", 999.0),
+                _landed("un_comtrade", "CHN", "USA", "import", "TOTAL", "2017", 5000.0),
+                _landed("un_comtrade", "CHN", "DEU", "import", "120190", "2017", 7.0),
             ],
         ),
         "piie_sectors": _table(
@@ -405,7 +445,8 @@ def test_coverage_metrics_by_method_and_window(built):
         "select weighting_method, window_months, taxed_value_usd, covered_value_usd, "
         "coverage_share, avg_additional_rate_before_pct, avg_additional_rate_after_pct, "
         "duty_relief_usd, lines_taxed, lines_covered from marts.fct_exemption_coverage "
-        "where category = 'all' order by 1, 2"
+        "where category = 'all' and weight_basis_id = ? order by 1, 2",
+        [PIIE_BASIS],
     ).fetchall()
     for method in ("concordance", "exact_hs8", "hs6"):
         six, twelve = (r for r in rows if r[0] == method)
@@ -419,15 +460,83 @@ def test_coverage_metrics_by_method_and_window(built):
     soy = built.execute(
         "select taxed_value_usd, covered_value_usd, coverage_share from "
         "marts.fct_exemption_coverage where category = 'soybeans' and window_months = 6 "
-        "and weighting_method = 'exact_hs8'"
+        "and weighting_method = 'exact_hs8' and weight_basis_id = ?",
+        [PIIE_BASIS],
     ).fetchall()
     assert soy == [(100.0, 100.0, 1.0)]
 
 
-def test_band_spans_the_methods_and_is_set_beside_the_claim(built):
-    (row,) = built.execute(
-        "select coverage_share_low, coverage_share_high, methods, claimed_share_low, "
-        "claimed_share_high, is_band_overlapping_claim from marts.fct_exemption_band"
+def test_weight_bases_come_from_every_source_of_us_goods_into_china(built):
+    rows = built.execute(
+        "select weight_basis_id, reporter_side, weight_year, hs_level, frequency, "
+        "months_covered, is_complete_year, product_scope, is_default_basis, hs_codes, "
+        "trade_value_usd from marts.dim_weight_bases order by 1"
     ).fetchall()
-    assert row[0] == pytest.approx(2 / 3) and row[1] == pytest.approx(2 / 3)
-    assert row[2:] == (3, 0.03, 0.05, False)
+    assert rows == [
+        (US_HS4_BASIS, "us_reported", 2018, 4, "monthly", 2, False, "phase_one_products",
+         False, 2, 120.0),
+        # the annual row wins over the monthly one of the same basis; TOTAL and DEU are no basis
+        (PIIE_BASIS, "china_reported", 2017, 8, "annual", 12, True, "all_products", True, 4,
+         200.0),
+        (CN_HS6_BASIS, "china_reported", 2017, 6, "annual", 12, True, "all_products", False, 1,
+         80.0),
+    ]  # fmt: skip
+
+
+def test_hs4_basis_splits_a_heading_equally_among_its_lines(built):
+    rows = built.execute(
+        "select national_line_code, weighting_method, is_trade_matched, trade_value_usd "
+        "from intermediate.int_tariff_lines_weighted where weight_basis_id = ? order by 1",
+        [US_HS4_BASIS],
+    ).fetchall()
+    assert [(r[0], r[1], r[2], float(r[3])) for r in rows] == [
+        ("1201901000", "hs4", True, 60.0),
+        ("3702520000", "hs4", False, 0.0),
+        ("8703231911", "hs4", True, 30.0),
+        ("8703231990", "hs4", True, 30.0),
+    ]
+    methods = built.execute(
+        "select distinct weighting_method from intermediate.int_tariff_lines_weighted "
+        "where weight_basis_id = ? order by 1",
+        [CN_HS6_BASIS],
+    ).fetchall()
+    assert methods == [("concordance",), ("hs6",)]  # no exact_hs8 on an HS6 basis
+
+
+def test_band_spans_every_basis_and_method_per_product_scope(built):
+    rows = built.execute(
+        "select product_scope, coverage_share_low, coverage_share_high, estimates, "
+        "weight_bases, low_weight_basis_id, high_weight_basis_id, claimed_share_low, "
+        "claimed_share_high, is_band_overlapping_claim from marts.fct_exemption_band "
+        "order by product_scope"
+    ).fetchall()
+    everything, phase_one = rows
+    # PIIE HS8: 100 of 150 by each of three methods; Comtrade HS6: soybeans 80 of 80 taxed
+    assert everything[0] == "all_products"
+    assert everything[1] == pytest.approx(2 / 3) and everything[2] == pytest.approx(1.0)
+    assert everything[3:7] == (5, 2, PIIE_BASIS, CN_HS6_BASIS)
+    assert everything[7:] == (0.03, 0.05, False)
+    # Census HS4: soybeans 60 of 60 + 60 taxed
+    assert phase_one[0] == "phase_one_products"
+    assert phase_one[1] == pytest.approx(0.5) and phase_one[2] == pytest.approx(0.5)
+    assert phase_one[3:7] == (1, 1, US_HS4_BASIS, US_HS4_BASIS)
+
+
+def test_comtrade_cross_check_is_a_warning_that_finds_the_disagreement(built):
+    from etl.quality import run_sql_test
+
+    models = sql_runner.discover_models(PROJECT_ROOT / "sql")
+    (test,) = [
+        t
+        for t in sql_runner.discover_tests(PROJECT_ROOT / "sql", models)
+        if t.name == "assert_piie_total_agrees_with_comtrade"
+    ]
+    assert test.severity == "warning"
+    assert {t.severity for t in sql_runner.discover_tests(PROJECT_ROOT / "sql", models)} == {
+        "critical",
+        "warning",
+    }
+    # fixture: PIIE 2017 rows sum to 200, Comtrade's 2017 TOTAL says 5,000
+    result = run_sql_test(built, test.name, test.sql, test.description, test.severity)
+    assert not result.success and result.severity == "warning"
+    assert result.examples == [[2017, "200.00", "5000.00"]]  # decimals kept exact as text
