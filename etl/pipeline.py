@@ -336,12 +336,35 @@ def publish(settings: Settings, run_id: str) -> Path:
             timings_s={"publish": round(time.monotonic() - started, 2)},
         )
         _publish_report(settings, run_id)
+        if settings.publish_uri:
+            _publish_to_object_store(settings, run_id)
         fault_point(settings, "publish_before_switch")
         switch_symlink(settings.current_dir, run_dir)
         fault_point(settings, "publish_after_switch")
         write_duckdb_views(settings)
         prune_runs(settings)
         return run_dir
+
+
+def _publish_to_object_store(settings: Settings, run_id: str) -> None:
+    """Upload the run under its run id, then switch the target's pointer (before `current`
+    switches locally: a failure here publishes nothing anywhere)."""
+    from etl import object_store
+
+    started = time.monotonic()
+    uri = settings.publish_uri or ""
+    pointer = object_store.upload_run(
+        settings, run_id, uri, on_file=lambda: fault_point(settings, "publish_during_upload")
+    )
+    object_store.switch_pointer(uri, pointer)
+    pruned = object_store.prune(uri, settings.keep_runs)
+    _update_manifest(
+        settings,
+        run_id,
+        published_uri=object_store.redact(uri),
+        timings_s={"publish_object_store": round(time.monotonic() - started, 2)},
+    )
+    log.info("published run %s to %s (pruned %s)", run_id, object_store.redact(uri), pruned)
 
 
 def _publish_report(settings: Settings, run_id: str) -> None:

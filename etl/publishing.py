@@ -23,6 +23,11 @@ def rollback(settings: Settings, run_id: str | None = None) -> str:
             run_id = older[0]
         if run_id not in published:
             raise EtlError(f"run {run_id} is not a published run; published: {published}")
+        if settings.publish_uri:  # the object store first: it may have pruned that run
+            from etl import object_store
+
+            pointer = object_store.pointer_for_published(settings, run_id, settings.publish_uri)
+            object_store.switch_pointer(settings.publish_uri, pointer)
         switch_symlink(settings.current_dir, settings.run_dir(run_id))
         pipeline.write_duckdb_views(settings)
         return run_id

@@ -28,6 +28,8 @@ class Settings:
     sql_dir: Path = PROJECT_ROOT / "sql"
     scenarios_dir: Path = PROJECT_ROOT / "scenarios"
     customs_inbox: Path | None = None  # None: <warehouse>/inbox
+    # where validated runs are also published (s3://, gs://, abfs://, file://; etl.object_store)
+    publish_uri: str | None = None
     keep_runs: int = 5
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
@@ -62,6 +64,11 @@ class Settings:
         return self.runs_dir / run_id
 
 
+def _is_object_store(location: str) -> bool:
+    scheme = location.split("://", 1)[0] if "://" in location else ""
+    return scheme not in ("", "file")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings from `TARIFF_ETL_*` environment variables (cached: read once per process)."""
@@ -70,8 +77,16 @@ def get_settings() -> Settings:
     # Airflow exposes Variables defined in the environment as AIRFLOW_VAR_<NAME>: a deployment
     # can set the warehouse either way without a metadata-database lookup at DAG parse time
     warehouse = env.get("TARIFF_ETL_WAREHOUSE") or env.get("AIRFLOW_VAR_TARIFF_ETL_WAREHOUSE")
+    publish_uri = env.get("TARIFF_ETL_PUBLISH_URI") or env.get("AIRFLOW_VAR_TARIFF_ETL_PUBLISH_URI")
+    if warehouse and _is_object_store(warehouse):
+        # an object-store warehouse: runs are built in a local work folder (DuckDB files, the
+        # lock, snapshots need a POSIX disk) and every validated run is published to the URI
+        publish_uri = publish_uri or warehouse
+        warehouse = env.get("TARIFF_ETL_WORKDIR") or str(PROJECT_ROOT / "warehouse")
     if warehouse:
-        kwargs["warehouse"] = Path(warehouse)
+        kwargs["warehouse"] = Path(warehouse.removeprefix("file://"))
+    if publish_uri:
+        kwargs["publish_uri"] = publish_uri
     if env.get("TARIFF_ETL_LANDING"):
         kwargs["landing_dir"] = Path(env["TARIFF_ETL_LANDING"])
     if env.get("TARIFF_ETL_CUSTOMS_INBOX"):

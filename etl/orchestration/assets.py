@@ -52,6 +52,14 @@ def landed_trade_flows_asset() -> Asset:
 
 
 def mart_assets() -> list[Asset]:
-    """One Asset per published mart, at its real location under `<warehouse>/current/marts/`."""
-    root = get_settings().current_dir / "marts"
+    """One Asset per published mart, at its real location: `<warehouse>/current/marts/<mart>`,
+    or `<publish uri>/marts/<mart>` (run_id= partitions, see etl.object_store) when the marts
+    are published to object storage."""
+    settings = get_settings()
+    if settings.publish_uri:
+        from etl.object_store import redact
+
+        base = redact(settings.publish_uri)
+        return [Asset(name=f"tariffs.marts.{name}", uri=f"{base}/marts/{name}") for name in MARTS]
+    root = settings.current_dir / "marts"
     return [Asset(name=f"tariffs.marts.{name}", uri=(root / name).as_uri()) for name in MARTS]

@@ -63,7 +63,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def airflow_environment(
-    settings: Settings, home: Path, port: int, all_admins: bool = False
+    settings: Settings, home: Path, port: int, all_admins: bool = False, paused: bool = False
 ) -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     # start from a clean Airflow configuration: nothing inherited from the caller (a test
@@ -83,7 +83,8 @@ def airflow_environment(
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # paused=True: nothing runs on its own schedule (tests unpause what they exercise)
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": str(paused),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
         "PYTHONPATH": str(PROJECT_ROOT),
@@ -99,6 +100,7 @@ def start(
     port: int = 8080,
     *,
     all_admins: bool = False,
+    paused: bool = False,
     log_path: Path | None = None,
     timeout_s: float = 120.0,
 ) -> LocalAirflow:
@@ -107,7 +109,7 @@ def start(
     log = open(log_path or home / "standalone.log", "ab")  # noqa: SIM115 - child keeps it
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "airflow"), "standalone"],
-        env=airflow_environment(settings, home, port, all_admins),
+        env=airflow_environment(settings, home, port, all_admins, paused),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

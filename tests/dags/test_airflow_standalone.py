@@ -61,13 +61,22 @@ def trigger(server, dag_id: str, attempts: int = 5) -> dict:
 
 def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
     settings = Settings(warehouse=tmp_path / "warehouse")
+    # DAGs start paused: only the two under test are unpaused, so the monthly customs DAG and
+    # the daily schedule do not start runs of their own during the test
     server = local.start(
-        settings, tmp_path / "airflow_home", port=free_port(), all_admins=True, timeout_s=180
+        settings,
+        tmp_path / "airflow_home",
+        port=free_port(),
+        all_admins=True,
+        paused=True,
+        timeout_s=180,
     )
     group = psutil.Process(server.process.pid)
     try:
         assert server.url.startswith("http://127.0.0.1:")
         wait_for_dags(server, ["ingest_tariff_schedules", "build_tariff_marts"])
+        for dag_id in ("build_tariff_marts", "ingest_tariff_schedules"):
+            call(f"{server.api}/dags/{dag_id}", "PATCH", {"is_paused": False})
         trigger(server, "ingest_tariff_schedules")
         deadline, states = time.monotonic() + 300, []
         while time.monotonic() < deadline:
