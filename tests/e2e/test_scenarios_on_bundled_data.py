@@ -310,3 +310,53 @@ def test_hostile_scenario_text_is_published_as_data(tmp_path):
     finally:
         con.close()
     assert rows == [("hostile_text", hostile)]
+
+
+def test_customs_data_a_user_drops_in_becomes_a_weight_basis_of_the_band(tmp_path):
+    """China Customs' own monthly HS8 export (the GBK fixture, March 2018) landed with
+    `tariff-etl ingest`: the next run weights every scenario by it as well."""
+    from etl.customs.api import ingest_files
+
+    settings = Settings(warehouse=tmp_path / "wh")
+    fixture = PROJECT_ROOT / "tests/fixtures/customs/china_customs_import_201803.csv"
+    (landed,) = ingest_files(settings, "china-customs", [fixture])
+    assert landed.rows_quarantined > 0  # the fixture's malformed rows
+    summary = pipeline.run_all(settings)
+    counts = summary.datasets["landed_trade_flows"]
+    assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"]
+    import duckdb
+
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        basis = con.execute(
+            "select weight_basis_id, reporter_side, hs_level, months_covered, product_scope, "
+            "trade_value_usd from dim_weight_bases where weight_source = 'china_customs'"
+        ).fetchall()
+        # the US rows of the fixture: soybeans, aircraft, medicines, medical instruments, CPUs,
+        # cars, frozen pork (the corn row with '-' value, the bad codes, the 13th month and the
+        # non-numeric quantity are quarantined)
+        us_value = 646_212_345 + 1_203_456_789 + 98_765_432 + 76_543_210 + 2_345_678_901
+        us_value += 123_456_789 + 4_321_000
+        assert basis == [
+            ("china_customs.chn_imports.2018.hs8", "china_reported", 8, 1, "all_products",
+             float(us_value)),
+        ]  # fmt: skip
+        methods = con.execute(
+            "select weighting_method, covered_value_usd from fct_exemption_coverage "
+            "where scenario_id = 'seed_story' and category = 'all' and window_months = 12 "
+            "and weight_basis_id = 'china_customs.chn_imports.2018.hs8' order by 1"
+        ).fetchall()
+        assert [m for m, _ in methods] == ["concordance", "exact_hs8", "hs6"]
+        # exact 8-digit match: soybeans 12019019 and instruments 90189099 are exempted; the 2025
+        # matrix has no line 30049090 (only 30049051/54), so the medicines go unmatched; the
+        # CPUs (semiconductors), aircraft, cars and pork stay taxed
+        assert dict(methods)["exact_hs8"] == pytest.approx(646_212_345 + 76_543_210)
+        # by subheading the medicines reach 30049051/54, which the scenario exempts too
+        assert dict(methods)["hs6"] == pytest.approx(646_212_345 + 98_765_432 + 76_543_210)
+        band = con.execute(
+            "select estimates, weight_bases from fct_exemption_band "
+            "where scenario_id = 'seed_story' and product_scope = 'all_products'"
+        ).fetchall()
+        assert band == [(6, 2)]  # PIIE 2017 x 3 methods + China Customs 2018-03 x 3 methods
+    finally:
+        con.close()
