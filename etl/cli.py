@@ -183,9 +183,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _basis_year(basis_id: str) -> str:
-    """'census_phase_one_products.usa_exports.2018.hs4' -> 'usa 2018'."""
+    """'census_phase_one_products.usa_exports.2018.hs2017.hs4' -> 'usa 2018'."""
     parts = basis_id.split(".")
-    return f"{parts[1].split('_')[0]} {parts[2]}" if len(parts) == 4 else basis_id
+    return f"{parts[1].split('_')[0]} {parts[2]}" if len(parts) == 5 else basis_id
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -67,7 +67,7 @@ WEIGHT_BASIS = _c(
     "weight_basis_id",
     TXT,
     "",
-    "weight basis (dim_weight_bases): <source>.<reporter>_<flow>s.<year>.hs<level>",
+    "weight basis (dim_weight_bases): <source>.<reporter>_<flow>s.<year>.<revision>.hs<level>",
 )
 
 MARTS: dict[str, MartSpec] = {

@@ -12,7 +12,9 @@ switched:
 
 Every file of the run is uploaded and its size checked first; then `current.json` is replaced
 by one PUT (atomic on every object store: a reader gets the old pointer or the new one). A run
-killed half-way leaves objects under a run id no pointer names, and the previous pointer intact.
+killed half-way leaves objects under a run id no pointer names, without the `runs/<id>/_COMPLETE`
+marker written after the last upload, and the previous pointer intact; the next publish prunes
+them.
 Readers resolve the pointer, then read one run's prefix (Hive `run_id=` partitions, so a
 whole-history read works too):
 
@@ -40,6 +42,7 @@ from etl.errors import EtlError
 from etl.settings import Settings
 
 POINTER = "current.json"
+COMPLETE = "_COMPLETE"
 EVIDENCE = ("manifest.json", "quality", "reports")
 
 
@@ -48,10 +51,24 @@ class ObjectStoreError(EtlError):
 
 
 def redact(uri: str) -> str:
-    """The URI without credentials or query options (for logs, asset URIs, messages)."""
-    parts = urlsplit(uri)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    """The URI without credentials or query options (for logs, asset URIs, messages).
+
+    Credentials are cut textually (everything between '://' and the last '@' before the path)
+    before parsing: a secret holding an unencoded '/' would otherwise be read as the path."""
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest:
+        rest = rest.rsplit("@", 1)[1]
+    parts = urlsplit(f"{scheme}{sep}{rest}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _scrub(text: str, uri: str) -> str:
+    """An error text with the URI (and any credentials in it) replaced by its redacted form."""
+    text = text.replace(uri, redact(uri))
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest:
+        text = text.replace(rest.rsplit("@", 1)[0], "***")
+    return text
 
 
 def open_target(uri: str) -> tuple[Any, str]:
@@ -61,7 +78,7 @@ def open_target(uri: str) -> tuple[Any, str]:
     try:
         fs, base = pafs.FileSystem.from_uri(uri)
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        raise ObjectStoreError(f"publish target {redact(uri)}: {exc}") from None
+        raise ObjectStoreError(f"publish target {redact(uri)}: {_scrub(str(exc), uri)}") from None
     return fs, base.rstrip("/")
 
 
@@ -115,13 +132,17 @@ def upload_run(
                 on_file()  # test-only fault injection between files
         infos = fs.get_file_info([f"{base}/{rel}" for _, rel in files])
     except OSError as exc:
-        raise ObjectStoreError(f"upload of run {run_id} to {redact(uri)} failed: {exc}") from None
+        raise ObjectStoreError(
+            f"upload of run {run_id} to {redact(uri)} failed: {_scrub(str(exc), uri)}"
+        ) from None
     for (path, rel), info in zip(files, infos, strict=True):
         if info.type != pafs.FileType.File or info.size != path.stat().st_size:
             raise ObjectStoreError(
                 f"upload of run {run_id} to {redact(uri)}: {rel} has size {info.size}, "
                 f"expected {path.stat().st_size}"
             )
+    # the completion marker, last: a run id without it is an interrupted upload (pruned)
+    _write_bytes(fs, f"{base}/runs/{run_id}/{COMPLETE}", json.dumps({"files": len(files)}).encode())
     return _pointer(run_dir, run_id)
 
 
@@ -140,15 +161,22 @@ def _pointer(run_dir: Path, run_id: str) -> dict[str, Any]:
 
 
 def pointer_for_published(settings: Settings, run_id: str, uri: str) -> dict[str, Any]:
-    """The pointer to a run already on the target (rollback); error if it was pruned."""
+    """The pointer to a run already on the target (rollback); error unless the run's upload
+    completed and every one of its marts is still there."""
     import pyarrow.fs as pafs
 
     fs, base = open_target(uri)
-    if fs.get_file_info(f"{base}/runs/{run_id}/manifest.json").type != pafs.FileType.File:
+    pointer = _pointer(settings.run_dir(run_id), run_id)
+    paths = [f"{base}/runs/{run_id}/{COMPLETE}"] + [
+        f"{base}/{m['path'].rstrip('/')}" for m in pointer["marts"].values()
+    ]
+    missing = [i.path for i in fs.get_file_info(paths) if i.type == pafs.FileType.NotFound]
+    if missing:
         raise ObjectStoreError(
-            f"run {run_id} is no longer on {redact(uri)} (pruned); publish it again with a run"
+            f"run {run_id} is not complete on {redact(uri)} (pruned or interrupted; missing "
+            f"{len(missing)} of {len(paths)} objects): publish it again with a run"
         )
-    return _pointer(settings.run_dir(run_id), run_id)
+    return pointer
 
 
 def switch_pointer(uri: str, pointer: dict[str, Any]) -> None:
@@ -172,28 +200,54 @@ def read_pointer(uri: str) -> dict[str, Any] | None:
 
 
 def published_runs(uri: str) -> list[str]:
-    """Run ids that have evidence under `<uri>/runs/` (oldest first)."""
+    """Run ids whose upload completed (`runs/<id>/_COMPLETE`), oldest first."""
     import pyarrow.fs as pafs
 
     fs, base = open_target(uri)
     infos = fs.get_file_info(pafs.FileSelector(f"{base}/runs", allow_not_found=True))
-    return sorted(i.base_name for i in infos if i.type == pafs.FileType.Directory)
+    ids = sorted(i.base_name for i in infos if i.type == pafs.FileType.Directory)
+    markers = fs.get_file_info([f"{base}/runs/{r}/{COMPLETE}" for r in ids])
+    return [r for r, m in zip(ids, markers, strict=True) if m.type == pafs.FileType.File]
+
+
+def _all_run_ids(fs: Any, base: str) -> tuple[set[str], list[str]]:
+    """(every run id with any object, the mart folders) on the target."""
+    import pyarrow.fs as pafs
+
+    marts = [
+        i.path
+        for i in fs.get_file_info(pafs.FileSelector(f"{base}/marts", allow_not_found=True))
+        if i.type == pafs.FileType.Directory
+    ]
+    ids = {
+        i.base_name
+        for i in fs.get_file_info(pafs.FileSelector(f"{base}/runs", allow_not_found=True))
+        if i.type == pafs.FileType.Directory
+    }
+    for mart in marts:
+        for i in fs.get_file_info(pafs.FileSelector(mart, allow_not_found=True)):
+            if i.type == pafs.FileType.Directory and i.base_name.startswith("run_id="):
+                ids.add(i.base_name.removeprefix("run_id="))
+    return ids, marts
 
 
 def prune(uri: str, keep: int) -> list[str]:
-    """Delete runs beyond the newest `keep` (never the one the pointer names)."""
+    """Delete completed runs beyond the newest `keep` and every interrupted upload (a run id
+    without its completion marker), never the run the pointer names. A run's evidence (with
+    its marker) goes first, so a half-pruned run is never taken for a complete one."""
     import pyarrow.fs as pafs
 
     fs, base = open_target(uri)
     pointer = read_pointer(uri) or {}
-    runs = published_runs(uri)
-    doomed = [r for r in runs[: max(len(runs) - keep, 0)] if r != pointer.get("run_id")]
-    marts = fs.get_file_info(pafs.FileSelector(f"{base}/marts", allow_not_found=True))
-    for run_id in doomed:
+    complete = published_runs(uri)
+    every, marts = _all_run_ids(fs, base)
+    doomed = set(complete[: max(len(complete) - keep, 0)]) | (every - set(complete))
+    doomed.discard(pointer.get("run_id"))
+    for run_id in sorted(doomed):
+        if fs.get_file_info(f"{base}/runs/{run_id}").type == pafs.FileType.Directory:
+            fs.delete_dir(f"{base}/runs/{run_id}")
         for mart in marts:
-            if mart.type == pafs.FileType.Directory:
-                target = f"{mart.path}/run_id={run_id}"
-                if fs.get_file_info(target).type == pafs.FileType.Directory:
-                    fs.delete_dir(target)
-        fs.delete_dir(f"{base}/runs/{run_id}")
-    return doomed
+            target = f"{mart}/run_id={run_id}"
+            if fs.get_file_info(target).type == pafs.FileType.Directory:
+                fs.delete_dir(target)
+    return sorted(doomed)

@@ -343,6 +343,8 @@ def publish(settings: Settings, run_id: str) -> Path:
         fault_point(settings, "publish_after_switch")
         write_duckdb_views(settings)
         prune_runs(settings)
+        if settings.publish_uri:
+            _prune_object_store(settings)
         return run_dir
 
 
@@ -357,14 +359,29 @@ def _publish_to_object_store(settings: Settings, run_id: str) -> None:
         settings, run_id, uri, on_file=lambda: fault_point(settings, "publish_during_upload")
     )
     object_store.switch_pointer(uri, pointer)
-    pruned = object_store.prune(uri, settings.keep_runs)
     _update_manifest(
         settings,
         run_id,
         published_uri=object_store.redact(uri),
         timings_s={"publish_object_store": round(time.monotonic() - started, 2)},
     )
-    log.info("published run %s to %s (pruned %s)", run_id, object_store.redact(uri), pruned)
+    log.info("published run %s to %s", run_id, object_store.redact(uri))
+
+
+def _prune_object_store(settings: Settings) -> None:
+    """Delete old runs from the object store, after both pointers have switched. At least two
+    runs are kept (a reader that resolved the previous pointer a moment ago can still read
+    it); a failure (e.g. no delete permission) is logged, never fails the published run."""
+    from etl import object_store
+
+    uri = settings.publish_uri or ""
+    try:
+        pruned = object_store.prune(uri, max(settings.keep_runs, 2))
+    except (OSError, EtlError) as exc:
+        log.warning("old runs not pruned from %s: %s", object_store.redact(uri), exc)
+        return
+    if pruned:
+        log.info("pruned runs %s from %s", pruned, object_store.redact(uri))
 
 
 def _publish_report(settings: Settings, run_id: str) -> None:

@@ -1,8 +1,9 @@
 /*  The trade flows that can weight China's tariff lines, each tagged with its weight basis: US
     goods entering China, as reported by China (imports from the US) or by the US (exports to
-    China), at HS4, HS6, HS8 or HS10. A weight basis is one source, reporter side, year and HS
-    level, e.g. 'piie_itc_trade_map.chn_imports.2017.hs8' or
-    'census_phase_one_products.usa_exports.2018.hs4'. Where a source has both annual and
+    China), at HS4, HS6, HS8 or HS10. A weight basis is one source, reporter side, year, HS
+    revision and HS level, e.g. 'piie_itc_trade_map.chn_imports.2017.hs2017.hs8' or
+    'census_phase_one_products.usa_exports.2018.hs2017.hs4' (the revision is part of the key:
+    the same year downloaded in two HS editions is two bases, never summed). Where a source has both annual and
     monthly rows for a basis, the annual rows are used (never both: no double counting).
     grain: one row per trade flow used as a weight
     primary key: trade_flow_id */
@@ -35,6 +36,7 @@ tagged as (
             trade_flows.source,
             lower(trade_flows.reporter_iso3) || '_' || trade_flows.flow_direction || 's',
             cast(trade_flows.period_year as varchar),
+            coalesce(lower(trade_flows.hs_revision), 'unknown_revision'),
             'hs' || cast(trade_flows.hs_level as varchar)
         ) as weight_basis_id,
         case when trade_flows.period_month is null then 'annual' else 'monthly' end as frequency

@@ -109,9 +109,17 @@ def test_a_run_publishes_to_s3_and_a_killed_upload_leaves_the_pointer(s3_uri, tm
     assert object_store.read_pointer(s3_uri)["run_id"] == first
     assert pipeline.current_run_id(settings) == first
 
-    # the next run publishes; a rollback re-points the bucket as well as `current`
+    (killed,) = set(os.listdir(settings.runs_dir)) - {first}
+    # its objects are in the bucket, without the completion marker
+    assert object_store.published_runs(s3_uri) == [first]
+
+    # the next run publishes and prunes the interrupted upload; a rollback re-points the
+    # bucket as well as `current`
     second = pipeline.run_all(settings).run_id
     assert object_store.read_pointer(s3_uri)["run_id"] == second != first
+    assert object_store.published_runs(s3_uri) == [first, second]
+    leftovers = fs.get_file_info(pafs.FileSelector(f"{base}/marts", recursive=True))
+    assert not [i.path for i in leftovers if f"run_id={killed}" in i.path]
     assert publishing.rollback(settings, first) == first
     assert object_store.read_pointer(s3_uri)["run_id"] == first
     assert pipeline.current_run_id(settings) == first
@@ -142,16 +150,43 @@ def test_file_target_pointer_prune_and_redaction(tmp_path):
     object_store.switch_pointer(
         uri, {**json.loads((bucket / "current.json").read_text()), "run_id": "20260101T000000Z-a"}
     )
-    assert object_store.prune(uri, keep=1) == ["20260102T000000Z-b"]
+    # an interrupted upload: objects under a run id, no completion marker
+    (bucket / "marts/m/run_id=20260104T000000Z-d").mkdir()
+    (bucket / "marts/m/run_id=20260104T000000Z-d/part-0.parquet").write_bytes(b"PA")
+    assert object_store.published_runs(uri) == [
+        "20260101T000000Z-a",
+        "20260102T000000Z-b",
+        "20260103T000000Z-c",
+    ]
+    assert object_store.prune(uri, keep=1) == ["20260102T000000Z-b", "20260104T000000Z-d"]
     assert sorted(p.name for p in (bucket / "marts/m").iterdir()) == [
         "run_id=20260101T000000Z-a",
         "run_id=20260103T000000Z-c",
     ]
     assert object_store.published_runs(uri) == ["20260101T000000Z-a", "20260103T000000Z-c"]
-    assert (
-        object_store.redact("s3://KEY:SECRET@bucket/wh/?endpoint_override=http://x:1")
-        == "s3://bucket/wh"
-    )
+    # a rollback to a pruned run is refused (the pointer stays), to a kept one re-points
+    with pytest.raises(object_store.ObjectStoreError, match="not complete"):
+        object_store.pointer_for_published(settings, "20260102T000000Z-b", uri)
+    kept = object_store.pointer_for_published(settings, "20260103T000000Z-c", uri)
+    assert kept["marts"]["m"]["path"] == "marts/m/run_id=20260103T000000Z-c/"
+    for secret_uri in (
+        "s3://KEY:SECRET@bucket/wh/?endpoint_override=http://x:1",
+        "s3://AKIAXX:Se/Cr+et@bucket/wh",  # an unencoded '/' in the secret
+    ):
+        assert object_store.redact(secret_uri) == "s3://bucket/wh"
+    with pytest.raises(object_store.ObjectStoreError) as err:
+        object_store.open_target("s3://AKIAXX:Se/Cr+et@bucket/wh?unknown_opt=1")
+    assert "Cr+et" not in str(err.value) and "AKIAXX" not in str(err.value)
+
+
+def test_a_failed_prune_of_the_object_store_is_a_warning(tmp_path, monkeypatch, caplog):
+    def no_delete_permission(uri, keep):
+        raise OSError("AccessDenied")
+
+    monkeypatch.setattr(object_store, "prune", no_delete_permission)
+    settings = Settings(warehouse=tmp_path / "wh", publish_uri=(tmp_path / "b").as_uri())
+    pipeline._prune_object_store(settings)  # after both switches: must not fail the run
+    assert "AccessDenied" in caplog.text
 
 
 def test_an_object_store_warehouse_setting_builds_locally_and_publishes_there(monkeypatch):

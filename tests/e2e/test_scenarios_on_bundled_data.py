@@ -13,7 +13,7 @@ from etl import pipeline
 from etl.settings import Settings
 from tests.helpers import PROJECT_ROOT, tree_checksums
 
-PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs8"
+PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs2017.hs8"
 
 pytestmark = pytest.mark.e2e
 FIRST_LIST = "税委会公告〔2019〕6号"
@@ -338,13 +338,13 @@ def test_customs_data_a_user_drops_in_becomes_a_weight_basis_of_the_band(tmp_pat
         us_value = 646_212_345 + 1_203_456_789 + 98_765_432 + 76_543_210 + 2_345_678_901
         us_value += 123_456_789 + 4_321_000
         assert basis == [
-            ("china_customs.chn_imports.2018.hs8", "china_reported", 8, 1, "all_products",
+            ("china_customs.chn_imports.2018.hs2017.hs8", "china_reported", 8, 1, "all_products",
              float(us_value)),
         ]  # fmt: skip
         methods = con.execute(
             "select weighting_method, covered_value_usd from fct_exemption_coverage "
             "where scenario_id = 'seed_story' and category = 'all' and window_months = 12 "
-            "and weight_basis_id = 'china_customs.chn_imports.2018.hs8' order by 1"
+            "and weight_basis_id = 'china_customs.chn_imports.2018.hs2017.hs8' order by 1"
         ).fetchall()
         assert [m for m, _ in methods] == ["concordance", "exact_hs8", "hs6"]
         # exact 8-digit match: soybeans 12019019 and instruments 90189099 are exempted; the 2025

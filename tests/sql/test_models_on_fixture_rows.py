@@ -58,19 +58,19 @@ def _table(schema, rows):
 
 
 LANDED_US_HS4 = [("1201", "2018-01", 30.0), ("1201", "2018-02", 30.0), ("8703", "2018-01", 60.0)]
-US_HS4_BASIS = "census_phase_one_products.usa_exports.2018.hs4"
-CN_HS6_BASIS = "un_comtrade.chn_imports.2017.hs6"
-PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs8"
+US_HS4_BASIS = "census_phase_one_products.usa_exports.2018.hs2017.hs4"
+CN_HS6_BASIS = "un_comtrade.chn_imports.2017.hs2017.hs6"
+PIIE_BASIS = "piie_itc_trade_map.chn_imports.2017.hs2017.hs8"
 
 
-def _landed(source, reporter, partner, flow, code, period, value):
+def _landed(source, reporter, partner, flow, code, period, value, revision="HS2017"):
     return {
         "reporter_iso3": reporter,
         "partner_iso3": partner,
         "flow": flow,
         "hs_code": code,
         "hs_level": 0 if code == "TOTAL" else len(code),
-        "hs_revision": "HS2017",
+        "hs_revision": revision,
         "period": period,
         "period_year": int(period[:4]),
         "period_month": int(period[5:]) if len(period) > 4 else None,
@@ -162,6 +162,9 @@ def raw_tables():
             ]
             + [
                 _landed("un_comtrade", "CHN", "USA", "import", "120190", "2017", 80.0),
+                # the same year downloaded again in HS2012 (Comtrade serves any edition): a
+                # basis of its own, never summed with the HS2017 one
+                _landed("un_comtrade", "CHN", "USA", "import", "120190", "2017", 80.0, "HS2012"),
                 _landed("un_comtrade", "CHN", "USA", "import", "120190", "2017-01", 999.0),
                 _landed("un_comtrade", "CHN", "USA", "import", "TOTAL", "2017", 5000.0),
                 _landed("un_comtrade", "CHN", "DEU", "import", "120190", "2017", 7.0),
@@ -478,6 +481,8 @@ def test_weight_bases_come_from_every_source_of_us_goods_into_china(built):
         # the annual row wins over the monthly one of the same basis; TOTAL and DEU are no basis
         (PIIE_BASIS, "china_reported", 2017, 8, "annual", 12, True, "all_products", True, 4,
          200.0),
+        ("un_comtrade.chn_imports.2017.hs2012.hs6", "china_reported", 2017, 6, "annual", 12, True,
+         "all_products", False, 1, 80.0),
         (CN_HS6_BASIS, "china_reported", 2017, 6, "annual", 12, True, "all_products", False, 1,
          80.0),
     ]  # fmt: skip
@@ -512,9 +517,10 @@ def test_band_spans_every_basis_and_method_per_product_scope(built):
     ).fetchall()
     everything, phase_one = rows
     # PIIE HS8: 100 of 150 by each of three methods; Comtrade HS6: soybeans 80 of 80 taxed
+    # (HS2017: hs6 and concordance; HS2012: hs6 only, no HS2012 -> HS2017 table)
     assert everything[0] == "all_products"
     assert everything[1] == pytest.approx(2 / 3) and everything[2] == pytest.approx(1.0)
-    assert everything[3:7] == (5, 2, PIIE_BASIS, CN_HS6_BASIS)
+    assert everything[3:7] == (6, 3, PIIE_BASIS, CN_HS6_BASIS)
     assert everything[7:] == (0.03, 0.05, False)
     # Census HS4: soybeans 60 of 60 + 60 taxed
     assert phase_one[0] == "phase_one_products"
