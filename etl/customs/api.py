@@ -201,6 +201,14 @@ def _ingest_one(
                 return _skipped(path, skipped)
         outcome = store.stream(con.get(), prepared, name)
         reconcile(name, prepared, outcome)
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            # still being copied or rewritten: landing it would publish a truncated file
+            raise SourceFormatError(
+                name,
+                f"file changed while it was read (size {stat.st_size} -> {after.st_size}); "
+                "copy it in under a .part name and rename it when complete",
+            )
         with warehouse_lock(settings.lock_path, lock_purpose, wait_s=lock_wait_s):
             # another writer may have landed this file since the snapshot
             skipped = _skip_if_landed(store, name, fmt, opts, prepared.sha256, stat)

@@ -228,3 +228,23 @@ def _files_per_partition(settings) -> dict[str, list[str]]:
         folder, name = rel.rsplit("/", 1)
         out.setdefault(folder, []).append(name)
     return out
+
+
+def test_a_file_still_being_copied_is_not_landed(tmp_path, two_months, monkeypatch):
+    """The file grows while it is read (a copy in progress): nothing is landed, one clear error."""
+    from etl.customs import api
+
+    settings = settings_for(tmp_path)
+    jan = two_months[0]
+    real_prepare = api.ADAPTERS["china-customs"]
+
+    def prepare_while_the_copy_goes_on(ctx, tmp):
+        prepared = real_prepare(ctx, tmp)
+        with open(jan, "ab") as fh:  # the copier appends more rows meanwhile
+            fh.write("201801,01012100,马,502,美国,1,头,,,100,\r\n".encode("gbk"))
+        return prepared
+
+    monkeypatch.setitem(api.ADAPTERS, "china-customs", prepare_while_the_copy_goes_on)
+    with pytest.raises(SourceFormatError, match="imports_201801.csv.*changed while it was read"):
+        ingest_files(settings, "china-customs", [jan])
+    assert part_files(settings) == {} and not LandedStore(settings).manifest_path.exists()
