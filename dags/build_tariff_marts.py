@@ -40,32 +40,32 @@ def build_tariff_marts():
     @task
     def start_run() -> str:
         from etl import pipeline
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        return pipeline.start_run(get_settings())
+        return pipeline.start_run(settings_for_task())
 
     @task
     def check(etl_run_id: str, layer: str) -> str:
         from etl import pipeline
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        pipeline.check_layer(get_settings(), etl_run_id, layer)
+        pipeline.check_layer(settings_for_task(), etl_run_id, layer)
         return etl_run_id
 
     @task
     def build(etl_run_id: str, layer: str) -> str:
         from etl import pipeline
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        pipeline.build_layer(get_settings(), etl_run_id, layer)
+        pipeline.build_layer(settings_for_task(), etl_run_id, layer)
         return etl_run_id
 
     @task(outlets=mart_assets())
     def publish(etl_run_id: str) -> str:
         from etl import pipeline
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        return str(pipeline.publish(get_settings(), etl_run_id))
+        return str(pipeline.publish(settings_for_task(), etl_run_id))
 
     run_id = start_run()
     raw_ok = check.override(task_id="check_raw")(run_id, "raw")

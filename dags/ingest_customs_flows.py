@@ -61,9 +61,9 @@ def ingest_customs_flows():
     @task
     def discover() -> list[dict[str, str]]:
         from etl.customs.inbox import discover_inputs
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        return discover_inputs(get_settings())
+        return discover_inputs(settings_for_task())
 
     # each instance runs DuckDB with settings.duckdb_threads threads and a 512 MB cap: bound
     # how many run at once per run so a big inbox does not oversubscribe a worker
@@ -72,9 +72,9 @@ def ingest_customs_flows():
         from airflow.sdk import get_current_context
 
         from etl.customs.inbox import ingest_input, input_label
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        settings = get_settings()
+        settings = settings_for_task()
         get_current_context()["input_file"] = input_label(settings, item)  # the UI's name for it
         return ingest_input(settings, item)
 

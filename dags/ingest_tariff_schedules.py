@@ -39,9 +39,9 @@ def ingest_tariff_schedules():
     @task
     def ingest_changed_sources() -> list[str]:
         from etl import pipeline
-        from etl.settings import get_settings
+        from etl.settings import settings_for_task
 
-        return pipeline.ingest_raw(get_settings()).changed_datasets
+        return pipeline.ingest_raw(settings_for_task()).changed_datasets
 
     changed = ingest_changed_sources()
     for dataset in RAW_DATASETS:

@@ -93,7 +93,7 @@ def start_run(settings: Settings) -> str:
 
     from etl import raw_zone
 
-    with warehouse_lock(settings.lock_path, "start_run"):
+    with warehouse_lock(settings.lock_path, "start_run", wait_s=settings.lock_wait_s):
         run_id = new_run_id()
         run_dir = settings.run_dir(run_id)
         run_dir.mkdir(parents=True)
@@ -196,7 +196,7 @@ def ingest_raw(settings: Settings, *, force: bool = False) -> Any:
     """Ingest the landing sources whose checksum changed into a new raw-zone version."""
     from etl import raw_zone
 
-    with warehouse_lock(settings.lock_path, "ingest"):
+    with warehouse_lock(settings.lock_path, "ingest", wait_s=settings.lock_wait_s):
         return raw_zone.ingest_raw(
             settings, force=force, fault=lambda name: fault_point(settings, name)
         )
@@ -225,7 +225,7 @@ def _connect(settings: Settings, run_id: str, read_only: bool = False) -> duckdb
 def build_layer(settings: Settings, run_id: str, layer: str) -> list[str]:
     """Build every model of one SQL layer into the run's DuckDB database."""
     started = time.monotonic()
-    with warehouse_lock(settings.lock_path, f"build {layer} {run_id}"):
+    with warehouse_lock(settings.lock_path, f"build {layer} {run_id}", wait_s=settings.lock_wait_s):
         con = _connect(settings, run_id)
         try:
             built = sql_runner.build_layer(con, settings.sql_dir, layer)
@@ -254,7 +254,7 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
 
     started = time.monotonic()
     report = GateReport(layer)
-    with warehouse_lock(settings.lock_path, f"check {layer} {run_id}"):
+    with warehouse_lock(settings.lock_path, f"check {layer} {run_id}", wait_s=settings.lock_wait_s):
         con = _connect(settings, run_id)
         try:
             for builder in SUITES[layer]:
@@ -307,7 +307,7 @@ def _sql_literal(text: str) -> str:
 def publish(settings: Settings, run_id: str) -> Path:
     """Export the marts of a fully validated run and switch `current` to it atomically."""
     started = time.monotonic()
-    with warehouse_lock(settings.lock_path, f"publish {run_id}"):
+    with warehouse_lock(settings.lock_path, f"publish {run_id}", wait_s=settings.lock_wait_s):
         manifest = read_manifest(settings, run_id)
         missing = [g for g in GATES if manifest["checks"].get(g, {}).get("failed_critical") != 0]
         if missing:
@@ -542,7 +542,7 @@ def run_all(settings: Settings, on_step: Any = None, reingest: bool = False) -> 
             on_step(label)
         log.info("step: %s", label)
 
-    with warehouse_lock(settings.lock_path, "tariff-etl run"):
+    with warehouse_lock(settings.lock_path, "tariff-etl run", wait_s=settings.lock_wait_s):
         step("ingest landing files")
         ingest_raw(settings, force=reingest)
         step("land customs trade flows")

@@ -11,7 +11,7 @@ from etl.settings import Settings
 
 def rollback(settings: Settings, run_id: str | None = None) -> str:
     """Point `current` at `run_id` (default: the newest published run older than current)."""
-    with warehouse_lock(settings.lock_path, "rollback"):
+    with warehouse_lock(settings.lock_path, "rollback", wait_s=settings.lock_wait_s):
         current = pipeline.current_run_id(settings)
         published = [
             r["run_id"] for r in pipeline.list_runs(settings) if r["status"] == "published"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,8 @@ class Settings:
     customs_inbox: Path | None = None  # None: <warehouse>/inbox
     # where validated runs are also published (s3://, gs://, abfs://, file://; etl.object_store)
     publish_uri: str | None = None
+    # seconds a pipeline step waits for the warehouse lock (0: fail at once, naming the holder)
+    lock_wait_s: float = 0.0
     keep_runs: int = 5
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
@@ -97,4 +99,19 @@ def get_settings() -> Settings:
         kwargs["fault_at"] = env["TARIFF_ETL_FAULT_AT"]
     if env.get("TARIFF_ETL_KEEP_RUNS"):
         kwargs["keep_runs"] = int(env["TARIFF_ETL_KEEP_RUNS"])
+    if env.get("TARIFF_ETL_LOCK_WAIT_S"):
+        kwargs["lock_wait_s"] = float(env["TARIFF_ETL_LOCK_WAIT_S"])
     return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+TASK_LOCK_WAIT_S = 600.0
+
+
+def settings_for_task() -> Settings:
+    """Settings for an Airflow task: `get_settings()`, except that a step queues for the
+    warehouse lock (up to 10 minutes, unless TARIFF_ETL_LOCK_WAIT_S says otherwise) instead of
+    failing at once: a build step may meet a customs commit of a mapped ingest task."""
+    settings = get_settings()
+    if settings.lock_wait_s:
+        return settings
+    return replace(settings, lock_wait_s=TASK_LOCK_WAIT_S)

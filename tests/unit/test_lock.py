@@ -94,3 +94,33 @@ def test_re_entrant_in_one_thread_exclusive_between_threads(tmp_path):
         released_at = time.monotonic()
     thread.join()
     assert outcome["got_it_at"] >= released_at
+
+
+def test_airflow_tasks_queue_for_the_lock_and_the_cli_fails_at_once(tmp_path, monkeypatch):
+    """A pipeline step run by an Airflow task waits for a holder (a customs commit); the same
+    step from the CLI fails at once, naming the holder."""
+    from etl import publishing
+    from etl import settings as settings_module
+    from etl.errors import EtlError
+    from etl.settings import Settings
+
+    monkeypatch.setenv("TARIFF_ETL_WAREHOUSE", str(tmp_path / "wh"))
+    settings_module.get_settings.cache_clear()
+    try:
+        cli, task = settings_module.get_settings(), settings_module.settings_for_task()
+    finally:
+        settings_module.get_settings.cache_clear()
+    assert (cli.lock_wait_s, task.lock_wait_s) == (0.0, settings_module.TASK_LOCK_WAIT_S)
+    assert isinstance(task, Settings) and task.warehouse == cli.warehouse
+
+    holder = hold(cli.lock_path, 1.5)
+    try:
+        with pytest.raises(LockError, match="test holder"):
+            publishing.rollback(cli)
+        started = time.monotonic()
+        # the task's rollback waits for the holder, then gets the lock (and finds no run)
+        with pytest.raises(EtlError, match="no earlier published run"):
+            publishing.rollback(task)
+        assert time.monotonic() - started > 0.5
+    finally:
+        holder.wait(timeout=30)
