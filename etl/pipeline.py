@@ -330,7 +330,7 @@ def publish(settings: Settings, run_id: str) -> Path:
         _update_manifest(
             settings,
             run_id,
-            status="published",
+            status="validated",  # exported and gated; "published" once `current` points here
             marts=exported,
             published_at=datetime.now(UTC).isoformat(),
             timings_s={"publish": round(time.monotonic() - started, 2)},
@@ -340,6 +340,7 @@ def publish(settings: Settings, run_id: str) -> Path:
             _publish_to_object_store(settings, run_id)
         fault_point(settings, "publish_before_switch")
         switch_symlink(settings.current_dir, run_dir)
+        _update_manifest(settings, run_id, status="published")
         fault_point(settings, "publish_after_switch")
         write_duckdb_views(settings)
         prune_runs(settings)

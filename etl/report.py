@@ -140,10 +140,10 @@ def build_report(settings: Settings, run_id: str | None = None) -> dict[str, Pat
     if run_id is None:
         raise EtlError("nothing published yet: run `tariff-etl run` first, or pass a run id")
     manifest = pipeline.read_manifest(settings, run_id)
-    if manifest.get("status") != "published":
+    if manifest.get("status") not in ("validated", "published"):
         raise EtlError(
             f"run {run_id} was not published (status {manifest.get('status')!r}): "
-            "a report is built from published marts only"
+            "a report is built from validated, exported marts only"
         )
     run_dir = settings.run_dir(run_id)
     con = duckdb.connect()

@@ -164,7 +164,13 @@ def test_trade_total_is_the_same_in_raw_staging_and_marts(warehouse):
     assert staging_gate["failed_critical"] == 0  # assert_raw_trade_value_reconciles_to_staging
 
 
-KILL_POINTS = ["ingest", "build_intermediate", "publish_during_export", "publish_after_switch"]
+KILL_POINTS = [
+    "ingest",
+    "build_intermediate",
+    "publish_during_export",
+    "publish_before_switch",
+    "publish_after_switch",
+]
 
 
 def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse):
@@ -188,6 +194,10 @@ def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse
             assert new["status"] == "published" and set(new["marts"])
         else:
             assert snapshot(warehouse) == before, point
+        if point == "publish_before_switch":
+            # validated and exported, never current: not "published", so never a rollback target
+            killed = max(p.name for p in warehouse.runs_dir.iterdir())
+            assert pipeline.read_manifest(warehouse, killed)["status"] == "validated"
     summary = pipeline.run_all(warehouse)
     assert pipeline.current_run_id(warehouse) == summary.run_id
     assert views_readable(warehouse) > 0
