@@ -278,6 +278,35 @@ def _skip_if_landed(
     return entry
 
 
+def landed_files(settings: Settings) -> list[dict]:
+    """Every landed input file with its format, source, rows and partitions (the manifest)."""
+    files = LandedStore(settings).read_manifest()["files"]
+    return [
+        {
+            "file": name,
+            "format": entry["format"],
+            "source": entry.get("source"),
+            "rows_read": entry["rows_read"],
+            "rows_loaded": entry["rows_loaded"],
+            "rows_quarantined": entry["rows_quarantined"],
+            "partitions": sorted(entry["partitions"]),
+            "ingested_at": entry.get("ingested_at"),
+            "sha256": entry["sha256"],
+        }
+        for name, entry in sorted(files.items())
+    ]
+
+
+def forget_files(settings: Settings, names: Sequence[str]) -> dict[str, list[str]]:
+    """Remove landed files (as `landed_files` names them) from the store; the next run builds
+    without them. Bundled files are landed again by `tariff-etl run` (etl.customs.inbox)."""
+    store = LandedStore(settings)
+    with warehouse_lock(
+        settings.lock_path, "tariff-etl landed --forget", wait_s=settings.lock_wait_s
+    ):
+        return {name: store.forget(name) for name in names}
+
+
 def _skipped(path: Path, entry: dict) -> FileResult:
     return FileResult(
         path=path,

@@ -20,7 +20,7 @@ GENERATE_FORMATS = ("comtrade", "china-customs")
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add `ingest` and `generate` to an argparse subparsers object."""
+    """Add `ingest`, `landed` and `generate` to an argparse subparsers object."""
     ingest = subparsers.add_parser(
         "ingest",
         help="land customs trade-flow files as partitioned Parquet (skips unchanged files)",
@@ -47,6 +47,17 @@ def add_parsers(subparsers: Any) -> None:
     )
     ingest.set_defaults(func=cmd_ingest)
 
+    landed = subparsers.add_parser(
+        "landed",
+        help="list the landed customs files, or remove some (--forget)",
+        description="Without options: every landed file with its rows and partitions. "
+        "--forget removes a file's rows from the store (e.g. one landed twice under two names); "
+        "the next `tariff-etl run` builds without them.",
+    )
+    landed.add_argument("--forget", nargs="+", metavar="file", help="landed file names, as listed")
+    landed.add_argument("--json", action="store_true", help="machine-readable output")
+    landed.set_defaults(func=cmd_landed)
+
     gen = subparsers.add_parser(
         "generate",
         help="write a deterministic synthetic customs file (for tests and benchmarks)",
@@ -65,6 +76,45 @@ def add_parsers(subparsers: Any) -> None:
         help="output encoding (default: gbk for china-customs, utf-8 for comtrade)",
     )
     gen.set_defaults(func=cmd_generate)
+
+
+def cmd_landed(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from etl.customs.api import forget_files, landed_files
+    from etl.settings import get_settings
+
+    settings = get_settings()
+    console = Console(highlight=False)
+    if args.forget:
+        for name, partitions in forget_files(settings, args.forget).items():
+            console.print(f"forgot {name}: {len(partitions)} partition(s) no longer fed by it")
+        return 0
+    files = landed_files(settings)
+    if args.json:
+        print(json.dumps(files, indent=1))
+        return 0
+    table = Table(title=f"landed customs files in {settings.warehouse / 'landed'}")
+    for col in ("file", "format", "source", "loaded", "quarantined", "partitions"):
+        table.add_column(
+            col,
+            justify="right" if col in ("loaded", "quarantined") else "left",
+            overflow="fold",  # a file name is what --forget takes: never cut it
+        )
+    for f in files:
+        table.add_row(
+            f["file"],
+            f["format"],
+            f["source"] or "",
+            f"{f['rows_loaded']:,}",
+            f"{f['rows_quarantined']:,}",
+            str(len(f["partitions"])),
+        )
+    console.print(table)
+    return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -391,6 +391,28 @@ ORDER BY source_row, reason_code
         shutil.rmtree(outcome.tmp_dir, ignore_errors=True)
         return sorted(new_parts)
 
+    def forget(self, display_name: str) -> list[str]:
+        """Remove a landed file: its part files, its quarantine file, its manifest entry (the
+        manifest last, so a crash leaves it describing parts that the next call removes).
+        Returns the partitions it fed. The caller holds the warehouse lock."""
+        manifest = self.read_manifest()
+        entry = manifest["files"].get(display_name)
+        if entry is None:
+            known = sorted(manifest["files"])
+            raise EtlError(
+                f"{display_name!r} is not a landed file; landed: {known[:5]}"
+                + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+            )
+        for rel, part in sorted(entry["partitions"].items()):
+            for name in part["files"]:
+                (self.trade_flows / rel / name).unlink(missing_ok=True)
+            self._prune(self.trade_flows / rel)
+        if entry.get("quarantine_file"):
+            (self.root / entry["quarantine_file"]).unlink(missing_ok=True)
+        del manifest["files"][display_name]
+        self.write_manifest(manifest)
+        return sorted(entry["partitions"])
+
     def _prune(self, folder: Path) -> None:
         """Remove now-empty partition folders up to (not including) trade_flows/."""
         while folder != self.trade_flows and folder.is_dir() and not any(folder.iterdir()):

@@ -56,3 +56,35 @@ def test_generate_then_ingest(settings, tmp_path, capsys):
     assert _run(["ingest", "china-customs", str(out), "--flow", "import"]) == 0
     with pytest.raises(EtlError, match="generate"):
         _run(["generate", "--format", "comtrade", "--rows", "-1", "--out", str(out)])
+
+
+def test_landed_lists_files_and_forget_removes_exactly_one(settings, capsys):
+    import json
+
+    from etl.customs.store import LandedStore
+
+    assert _run(["ingest", "comtrade", str(COMTRADE_CHN.parent / "*.csv")]) == 0
+    capsys.readouterr()
+    assert _run(["landed", "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)
+    assert [f["rows_loaded"] for f in files] == [22, 24]
+    chn, usa = files
+    trade_flows = LandedStore(settings).trade_flows
+    before = sorted(p.relative_to(trade_flows) for p in trade_flows.rglob("*.parquet"))
+
+    assert _run(["landed", "--forget", chn["file"]]) == 0
+    assert "forgot" in capsys.readouterr().out
+    after = sorted(p.relative_to(trade_flows) for p in trade_flows.rglob("*.parquet"))
+    # the other file's parts are untouched, the forgotten file's are all gone
+    assert set(after) < set(before) and len(after) == len(usa["partitions"])
+    assert all("reporter=USA" in str(p) for p in after)
+    assert _run(["landed", "--json"]) == 0
+    assert [f["file"] for f in json.loads(capsys.readouterr().out)] == [usa["file"]]
+    assert _run(["landed"]) == 0
+    out = capsys.readouterr().out
+    assert "comtrade" in out and "24" in out
+    with pytest.raises(EtlError, match="not a landed file"):
+        _run(["landed", "--forget", "no/such/file.csv"])
+    # landing it again works as for a new file
+    assert _run(["ingest", "comtrade", str(COMTRADE_CHN)]) == 0
+    assert sorted(p.relative_to(trade_flows) for p in trade_flows.rglob("*.parquet")) == before
