@@ -34,6 +34,7 @@ import posixpath
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -71,8 +72,11 @@ def _scrub(text: str, uri: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8)
 def open_target(uri: str) -> tuple[Any, str]:
-    """(pyarrow FileSystem, base path inside it) for a publish URI."""
+    """(pyarrow FileSystem, base path inside it) for a publish URI. Cached: building an S3
+    filesystem without a region in the URI costs a request, and publish, prune and rollback
+    open the same target several times."""
     import pyarrow.fs as pafs
 
     try:

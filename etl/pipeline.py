@@ -156,6 +156,7 @@ def _snapshot_landed(settings: Settings, run_dir: Path) -> dict[str, Any]:
     inputs, read, rows, quarantined = {}, 0, 0, 0
     for name, entry in sorted(files.items()):
         for rel, part in sorted(entry["partitions"].items()):
+            got = 0
             for part_file in part["files"]:
                 source = landed / "trade_flows" / rel / part_file
                 if not source.is_file():
@@ -163,11 +164,9 @@ def _snapshot_landed(settings: Settings, run_dir: Path) -> dict[str, Any]:
                         f"landed trade flows: {source} is in {manifest_file} but missing; "
                         "re-run `tariff-etl ingest` for that file"
                     )
-                os.link(source, target / f"{rel.replace('/', '__')}__{part_file}")
-            got = sum(
-                pq.read_metadata(target / f"{rel.replace('/', '__')}__{f}").num_rows
-                for f in part["files"]
-            )
+                link = target / f"{rel.replace('/', '__')}__{part_file}"
+                os.link(source, link)
+                got += pq.read_metadata(link).num_rows
             if got != part["rows"]:
                 raise ReconciliationError(
                     f"landed trade flows {rel} of {name}: {got} rows, manifest says {part['rows']}"

@@ -132,6 +132,18 @@ def int_weight_flows():
     )
 
 
+def int_weight_bases():
+    return suite(
+        "intermediate.int_weight_bases",
+        [
+            rows_at_least(1),
+            unique_key("weight_basis_id"),
+            *not_null("weight_basis_id", "weight_year", "hs_level", "trade_value_usd"),
+            between("months_covered", 1, 12),
+        ],
+    )
+
+
 BUILDERS = [
     int_exclusion_lines_resolved,
     int_tariff_lines_stated_by_date,
@@ -139,6 +151,7 @@ BUILDERS = [
     int_tariff_lines_rolled_up_to_hs8,
     int_trade_flows_joined_to_tariff_lines,
     int_weight_flows,
+    int_weight_bases,
     int_tariff_lines_weighted,
     int_hs_codes_categorized,
     int_mof_list_compared_to_piie,

@@ -19,3 +19,17 @@ def tree_checksums(folder: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def published_covered_usd(settings, as_of: str = "2019-06-01") -> float:
+    """Covered value on a date, read through the published DuckDB views (read-only)."""
+    import duckdb
+
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return con.execute(
+            "select sum(covered_value_usd) from fct_retaliation_coverage where as_of_date = ?",
+            [as_of],
+        ).fetchall()[0][0]
+    finally:
+        con.close()

@@ -45,14 +45,12 @@ from etl.customs.core import (
     REJECT_COLUMNS,
     FileContext,
     Prepared,
-    blank_line_quarantine,
     field_checks_sql,
     lineage_sql,
     lit,
     map_header,
-    read_csv_sql,
+    prepared_from_scan,
     rej,
-    source_row_sql,
 )
 from etl.customs.reference import REFERENCE_VIEWS
 from etl.customs.schema import SOURCE_CHINA_CUSTOMS, hs_revision_for_year
@@ -237,27 +235,14 @@ def prepare(ctx: FileContext, tmp_dir: Path) -> Prepared:
             raise SourceFormatError(ctx.display_name, "cny_per_usd must be positive")
         flow = flow_of(ctx)
         ctx = replace(ctx, sha256=scan.sha256)
-        relations = [
-            (
-                _relation_sql(
-                    ctx,
-                    read_csv_sql(piece.path, len(cols), piece.skip, piece.limit),
-                    cols,
-                    source_row_sql(piece.blank_lines, piece.header_lines),
-                    flow,
-                ),
-                piece.records,
-            )
-            for piece in scan.pieces
-        ]
-        return Prepared(
+        return prepared_from_scan(
+            ctx,
+            scan,
+            len(cols),
+            lambda read, rows: _relation_sql(ctx, read, cols, rows, flow),
             source=SOURCE_CHINA_CUSTOMS,
-            sha256=scan.sha256,
-            relations=relations,
-            rows_read=scan.records + len(scan.blank_lines),
-            pre_quarantine=blank_line_quarantine(ctx, DATASET, scan.blank_lines),
             views={"ref_cn_partners": REFERENCE_VIEWS["ref_cn_partners"]},
-            cleanup=scan.cleanup,
+            dataset=DATASET,
         )
     except BaseException:
         scan.cleanup()

@@ -41,16 +41,14 @@ from etl.customs.core import (
     REJECT_COLUMNS,
     FileContext,
     Prepared,
-    blank_line_quarantine,
     field_checks_sql,
     json_text,
     lineage_sql,
     lit,
     map_header,
     missing_fields_quarantine,
-    read_csv_sql,
+    prepared_from_scan,
     rej,
-    source_row_sql,
     text_table,
 )
 from etl.customs.reference import REFERENCE_VIEWS
@@ -310,26 +308,14 @@ def prepare_csv(ctx: FileContext, tmp_dir: Path) -> Prepared:
         header = [h.lstrip("\ufeff") for h in scan.header]
         cols = map_header(ctx.display_name, header, KNOWN_COLUMNS, REQUIRED_COLUMNS)
         ctx = replace(ctx, sha256=scan.sha256)
-        relations = [
-            (
-                _relation_sql(
-                    ctx,
-                    read_csv_sql(piece.path, len(cols), piece.skip, piece.limit),
-                    cols,
-                    source_row_sql(piece.blank_lines, piece.header_lines),
-                ),
-                piece.records,
-            )
-            for piece in scan.pieces
-        ]
-        return Prepared(
+        return prepared_from_scan(
+            ctx,
+            scan,
+            len(cols),
+            lambda read, rows: _relation_sql(ctx, read, cols, rows),
             source=SOURCE_COMTRADE,
-            sha256=scan.sha256,
-            relations=relations,
-            rows_read=scan.records + len(scan.blank_lines),
-            pre_quarantine=blank_line_quarantine(ctx, DATASET, scan.blank_lines),
             views=reference_views(),
-            cleanup=scan.cleanup,
+            dataset=DATASET,
         )
     except BaseException:
         scan.cleanup()

@@ -185,6 +185,39 @@ def blank_line_quarantine(
     ]
 
 
+def prepared_from_scan(
+    ctx: FileContext,
+    scan: Any,  # etl.customs.textscan.TextScan (not imported: textscan imports this module)
+    n_columns: int,
+    relation: Callable[[str, str], str],
+    *,
+    source: str,
+    views: dict[str, str],
+    dataset: str = "trade_flows",
+) -> Prepared:
+    """The Prepared of a scanned text file: one relation per piece, built by
+    `relation(read_csv_sql, source_row_sql)`, and the file's blank lines quarantined up front."""
+    relations = [
+        (
+            relation(
+                read_csv_sql(piece.path, n_columns, piece.skip, piece.limit),
+                source_row_sql(piece.blank_lines, piece.header_lines),
+            ),
+            piece.records,
+        )
+        for piece in scan.pieces
+    ]
+    return Prepared(
+        source=source,
+        sha256=scan.sha256,
+        relations=relations,
+        rows_read=scan.records + len(scan.blank_lines),
+        pre_quarantine=blank_line_quarantine(ctx, dataset, scan.blank_lines),
+        views=views,
+        cleanup=scan.cleanup,
+    )
+
+
 def map_header(
     display_name: str,
     header: list[str],

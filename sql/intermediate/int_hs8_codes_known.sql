@@ -1,5 +1,6 @@
-/*  Every HS8 code the pipeline knows, per HS revision: from the tariff schedules, the 8-digit
-    trade flows and PIIE's sector list (HS2017).
+/*  Every HS8 code the pipeline knows, per HS revision, and where it was seen: the tariff
+    schedules, China-reported 8-digit trade flows (China's national codes) and PIIE's sector
+    list (HS2017).
     grain: one row per HS revision and HS8 code
     primary key: hs_revision, hs8_code */
 
@@ -22,21 +23,34 @@ sectors as (
     select * from staging.stg_piie__sectors
 ),
 
-hs8_codes as (
-    select distinct
+sightings as (
+    select
         tariff_lines.hs_revision,
-        tariff_lines.hs8_code
+        tariff_lines.hs8_code,
+        'tariff_schedule' as seen_in
     from tariff_lines
-    union
+    union all
     select
         trade_flows.hs_revision,
-        trade_flows.hs_code
+        trade_flows.hs_code,
+        'trade_flows' as seen_in
     from trade_flows
-    union
+    union all
     select
-        'HS2017',
-        sectors.hs8_code
+        'HS2017' as hs_revision,
+        sectors.hs8_code,
+        'piie_sectors' as seen_in
     from sectors
+),
+
+hs8_codes as (
+    select
+        sightings.hs_revision,
+        sightings.hs8_code,
+        bool_or(sightings.seen_in = 'tariff_schedule') as is_in_tariff_schedule,
+        bool_or(sightings.seen_in = 'trade_flows') as has_trade_record
+    from sightings
+    group by sightings.hs_revision, sightings.hs8_code
 )
 
 select * from hs8_codes

@@ -35,14 +35,7 @@ concordance as (
 ),
 
 bases as (
-    select
-        weight_flows.weight_basis_id,
-        any_value(weight_flows.weight_year) as weight_year,
-        any_value(weight_flows.hs_level) as hs_level,
-        any_value(weight_flows.hs_revision) as hs_revision,
-        any_value(weight_flows.reporter_iso3) as reporter_iso3
-    from weight_flows
-    group by weight_flows.weight_basis_id
+    select * from intermediate.int_weight_bases
 ),
 
 basis_hs8 as (

@@ -7,19 +7,6 @@
 
 with
 
-tariff_lines as (
-    select * from staging.stg_tariffs__schedule_lines
-),
-
-trade_flows as (
-    select * from staging.stg_customs__trade_flows
-    where
-        -- China's national 8-digit codes: imports reported by China
-        stg_customs__trade_flows.hs_level = 8
-        and stg_customs__trade_flows.reporter_iso3 = 'CHN'
-        and stg_customs__trade_flows.flow_direction = 'import'
-),
-
 sectors as (
     select * from staging.stg_piie__sectors
 ),
@@ -50,20 +37,6 @@ categorized as (
     group by codes_categorized.hs_revision, codes_categorized.code
 ),
 
-schedule_hs8 as (
-    select distinct
-        tariff_lines.hs_revision,
-        tariff_lines.hs8_code
-    from tariff_lines
-),
-
-trade_hs8 as (
-    select distinct
-        trade_flows.hs_revision,
-        trade_flows.hs_code as hs8_code
-    from trade_flows
-),
-
 joined as (
     select
         hs8_codes.hs_revision,
@@ -84,8 +57,8 @@ joined as (
         chapters.hs_description as hs2_description,
         chapters.hs_section,
         chapters.hs_section_name,
-        schedule_hs8.hs8_code is not null as is_in_tariff_schedule,
-        trade_hs8.hs8_code is not null as has_trade_record,
+        hs8_codes.is_in_tariff_schedule,
+        hs8_codes.has_trade_record,
         subheadings.hs_code is not null as is_hs6_in_nomenclature
 
     from hs8_codes
@@ -95,14 +68,6 @@ joined as (
             and hs8_codes.hs8_code = categorized.hs8_code
     left join sectors
         on hs8_codes.hs8_code = sectors.hs8_code
-    left join schedule_hs8
-        on
-            hs8_codes.hs_revision = schedule_hs8.hs_revision
-            and hs8_codes.hs8_code = schedule_hs8.hs8_code
-    left join trade_hs8
-        on
-            hs8_codes.hs_revision = trade_hs8.hs_revision
-            and hs8_codes.hs8_code = trade_hs8.hs8_code
     left join nomenclature as subheadings
         on
             hs8_codes.hs_revision = subheadings.hs_revision

@@ -7,39 +7,30 @@
 
 with
 
-piie as (
+totals as (
+    -- one pass over China's imports from the US: PIIE's HS8 rows, Comtrade's annual TOTAL
     select
         stg_customs__trade_flows.period_year,
-        sum(cast(stg_customs__trade_flows.trade_value_usd as decimal(38, 2))) as value_usd
+        sum(cast(stg_customs__trade_flows.trade_value_usd as decimal(38, 2))) filter (
+            where stg_customs__trade_flows.source = 'piie_itc_trade_map'
+        ) as piie_value_usd,
+        sum(cast(stg_customs__trade_flows.trade_value_usd as decimal(38, 2))) filter (
+            where
+                stg_customs__trade_flows.source = 'un_comtrade'
+                and stg_customs__trade_flows.hs_level = 0
+                and stg_customs__trade_flows.period_month is null
+        ) as comtrade_value_usd
     from staging.stg_customs__trade_flows
     where
-        stg_customs__trade_flows.source = 'piie_itc_trade_map'
-        and stg_customs__trade_flows.reporter_iso3 = 'CHN'
+        stg_customs__trade_flows.reporter_iso3 = 'CHN'
         and stg_customs__trade_flows.partner_iso3 = 'USA'
         and stg_customs__trade_flows.flow_direction = 'import'
-    group by stg_customs__trade_flows.period_year
-),
-
-comtrade as (
-    select
-        stg_customs__trade_flows.period_year,
-        sum(cast(stg_customs__trade_flows.trade_value_usd as decimal(38, 2))) as value_usd
-    from staging.stg_customs__trade_flows
-    where
-        stg_customs__trade_flows.source = 'un_comtrade'
-        and stg_customs__trade_flows.reporter_iso3 = 'CHN'
-        and stg_customs__trade_flows.partner_iso3 = 'USA'
-        and stg_customs__trade_flows.flow_direction = 'import'
-        and stg_customs__trade_flows.hs_level = 0
-        and stg_customs__trade_flows.period_month is null
     group by stg_customs__trade_flows.period_year
 )
 
 select
-    piie.period_year,
-    piie.value_usd as piie_value_usd,
-    comtrade.value_usd as comtrade_value_usd
-from piie
-inner join comtrade
-    on piie.period_year = comtrade.period_year
-where abs(piie.value_usd - comtrade.value_usd) > 0.01 * comtrade.value_usd
+    totals.period_year,
+    totals.piie_value_usd,
+    totals.comtrade_value_usd
+from totals
+where abs(totals.piie_value_usd - totals.comtrade_value_usd) > 0.01 * totals.comtrade_value_usd

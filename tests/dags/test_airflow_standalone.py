@@ -9,13 +9,13 @@ import time
 import urllib.error
 import urllib.request
 
-import duckdb
 import psutil
 import pytest
 
 from etl import pipeline
 from etl.orchestration import local
 from etl.settings import Settings
+from tests.helpers import published_covered_usd
 
 pytestmark = pytest.mark.e2e
 
@@ -92,14 +92,7 @@ def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
         server.stop()
     current = pipeline.current_run_id(settings)
     assert current and pipeline.read_manifest(settings, current)["status"] == "published"
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    try:
-        covered = con.execute(
-            "select sum(covered_value_usd) from fct_retaliation_coverage "
-            "where as_of_date = date '2019-06-01'"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
+    covered = published_covered_usd(settings)
     assert round(covered / 1e9, 2) == 87.14
     time.sleep(1)
     alive = [p for p in [group, *children] if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

@@ -12,7 +12,7 @@ import pytest
 
 from etl.contract import MARTS
 from etl.orchestration.assets import RAW_DATASETS
-from tests.helpers import PROJECT_ROOT, tree_checksums
+from tests.helpers import PROJECT_ROOT, published_covered_usd, tree_checksums
 
 DAGS = PROJECT_ROOT / "dags"
 
@@ -127,16 +127,7 @@ def test_ingest_then_build_publish_and_an_unchanged_ingest_emits_nothing(dagbag,
     current = pipeline.current_run_id(settings)
     manifest = pipeline.read_manifest(settings, current)
     assert manifest["status"] == "published" and set(manifest["marts"]) == set(MARTS)
-    import duckdb
-
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    try:
-        covered = con.execute(
-            "select sum(covered_value_usd) from fct_retaliation_coverage "
-            "where as_of_date = date '2019-06-01'"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
+    covered = published_covered_usd(settings)
     assert round(covered / 1e9, 2) == 87.14
 
     raw_version = (settings.warehouse / "raw").resolve()
