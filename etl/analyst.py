@@ -1,97 +1,234 @@
-"""Ad-hoc SQL for analysts over the published DuckDB file: read-only, SELECT only.
+"""Ad-hoc SQL for analysts over the published DuckDB file: a sandbox, not only a statement list.
 
-A read-only DuckDB connection still lets `COPY ... TO` write files, so statements are checked
-with DuckDB's own parser and only SELECT (incl. WITH, DESCRIBE, SHOW, SUMMARIZE) and EXPLAIN
-run.
+Two layers, each enough for the attacks we know of, together for the ones we do not:
+
+1. The engine. `tariffs.duckdb` is opened read-only with extension autoinstall and autoload off,
+   `allowed_directories` set to the published data (`<warehouse>/current/` and
+   `<warehouse>/runs/`, plus any folder given with `--allow-files`), then
+   `enable_external_access = false` (DuckDB may then open no other path and no URL, and loads no
+   extension: nothing is downloaded, no `~/.duckdb` is created) and `lock_configuration = true`
+   (no `SET`/`RESET` can undo it).
+2. The statements. DuckDB allows writes inside an allowed directory (`COPY ... TO` a mart file),
+   so every statement is parsed by DuckDB and only queries run: SELECT (incl. WITH, FROM-first,
+   DESCRIBE, SHOW, SUMMARIZE) and EXPLAIN [ANALYZE] of a query (`EXPLAIN ANALYZE` executes its
+   statement, so that statement is checked the same way, recursively). COPY, EXPORT, ATTACH,
+   INSTALL/LOAD, SET, PRAGMA, CALL, PREPARE/EXECUTE, transactions and DDL/DML are refused, and so
+   are table functions that run SQL text (`query()`, `query_table()`).
+
+Reading local files outside the warehouse is not part of the product by default (an analyst
+query has no reason to read `~/.ssh`); `tariff-etl sql --allow-files DIR` opens one more folder
+for reading, explicitly.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from etl.errors import EtlError
+from etl import render
+from etl.errors import EtlError, clip
 from etl.settings import Settings
 
-ALLOWED = {"SELECT", "EXPLAIN"}
+# statement types that only read (DESCRIBE / SHOW / SUMMARIZE / FROM-first parse as SELECT)
+ALLOWED = {"SELECT"}
+# functions that run SQL given as text (the text would escape the statement check) or act on
+# the engine (logging, profiling, checkpoints, extensions, Python objects of this process)
+SQL_TEXT_FUNCTIONS = {"query", "query_table", "json_execute_serialized_sql"}
+REFUSED_FUNCTIONS = re.compile(
+    r"(enable|disable)_(logging|profiling|profile)|truncate_duckdb_logs|write_log|"
+    r"(force_)?checkpoint|(enable|disable)_checkpoint_on_shutdown|\w*grammar_extension|"
+    r"\w*external_resource\w*|python_\w+|pandas_scan|\w*arrow_scan\w*|setval|nextval"
+)
+MAX_EXPLAIN_DEPTH = 4
 
 
 class ReadOnlyQueryError(EtlError):
     """A statement other than a query was given to the read-only SQL tool."""
 
 
+def allowed_directories(settings: Settings, extra: Sequence[Path] = ()) -> list[str]:
+    """Folders the analyst connection may read: the published runs (and `current`, a symlink
+    to one of them), plus folders given explicitly. Trailing '/' so a sibling such as
+    `<warehouse>/runs-old` does not match by prefix."""
+    folders = [settings.current_dir, settings.runs_dir]
+    for folder in extra:
+        path = Path(folder).expanduser().resolve()
+        if not path.is_dir():
+            raise EtlError(f"--allow-files {clip(str(folder))}: not a folder")
+        folders.append(path)
+    return [str(f).rstrip("/") + "/" for f in folders]
+
+
 @contextmanager
-def read_only_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    if not settings.duckdb_path.exists():
+def read_only_connection(
+    settings: Settings, allow_files: Sequence[Path] = ()
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The sandboxed analyst connection (see the module docstring)."""
+    if not settings.duckdb_path.is_file():
         raise EtlError(f"no published database at {settings.duckdb_path}: run `tariff-etl run`")
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    config = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "python_enable_replacements": False,  # no scans of this process's Python objects
+    }
     try:
+        con = duckdb.connect(str(settings.duckdb_path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        raise EtlError(f"cannot open {settings.duckdb_path}: {_first_line(exc)}") from None
+    try:
+        # order matters: the allowed folders must be set while external access is still on,
+        # and the configuration is locked last
+        con.execute("set allowed_directories = ?", [allowed_directories(settings, allow_files)])
+        con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
         yield con
     finally:
-        con.close()
+        with contextlib.suppress(duckdb.Error):  # busy only if a query outlived its interrupt
+            con.close()
 
 
-def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _first_line(exc: BaseException) -> str:
+    return clip((str(exc).strip().splitlines() or [type(exc).__name__])[0], 300)
+
+
+def _tokens(sql: str) -> list[tuple[str, str]]:
+    """(text, kind) of each token, comments dropped (DuckDB's own tokenizer)."""
+    offsets = duckdb.tokenize(sql)
+    out = []
+    for i, (start, kind) in enumerate(offsets):
+        end = offsets[i + 1][0] if i + 1 < len(offsets) else len(sql)
+        name = str(kind).rsplit(".", 1)[-1]
+        if name != "comment":
+            out.append((sql[start:end].strip(), name))
+    return out
+
+
+def _explained_statement(query: str) -> str:
+    """The statement inside `EXPLAIN [ANALYZE] [(options)] <statement>`."""
+    offsets = [(start, str(kind).rsplit(".", 1)[-1]) for start, kind in duckdb.tokenize(query)]
+    words = [(start, query[start:].split(None, 1)[0].lower(), kind) for start, kind in offsets]
+    words = [w for w in words if w[2] != "comment"]
+    i = 0
+    if i < len(words) and words[i][1] == "explain":
+        i += 1
+    if i < len(words) and words[i][1] in ("analyze", "analyse"):
+        i += 1
+    if i < len(words) and words[i][1].startswith("("):  # EXPLAIN (FORMAT json) ...
+        options_at, depth = i, 0
+        while i < len(words):
+            text = query[words[i][0] : words[i + 1][0] if i + 1 < len(words) else len(query)]
+            depth += text.count("(") - text.count(")")
+            i += 1
+            if depth <= 0:
+                break
+        if i >= len(words):  # not options: a parenthesised query, `EXPLAIN (SELECT 1)`
+            i = options_at
+    if i >= len(words):
+        raise ReadOnlyQueryError("EXPLAIN without a statement")
+    return query[words[i][0] :]
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str, depth: int = 0) -> list[str]:
+    """Every statement of `sql` is a query (recursing into EXPLAIN); the statements' texts."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise EtlError(f"SQL does not parse: {str(exc).splitlines()[0]}") from None
+        raise EtlError(f"SQL does not parse: {_first_line(exc)}") from None
     if not statements:
         raise EtlError("no SQL statement given")
     for statement in statements:
         kind = str(statement.type).rsplit(".", 1)[-1]
-        if kind not in ALLOWED:
+        if kind == "EXPLAIN":
+            if depth >= MAX_EXPLAIN_DEPTH:
+                raise ReadOnlyQueryError("EXPLAIN nested too deeply")
+            check_read_only(con, _explained_statement(statement.query), depth + 1)
+        elif kind not in ALLOWED:
             raise ReadOnlyQueryError(
-                f"only queries are allowed here (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN); got "
-                f"{kind}: the published data is read-only"
+                f"only queries are allowed here (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, "
+                f"EXPLAIN of a query); got {kind}: the published data is read-only"
             )
+        _check_functions(statement.query)
+    return [s.query for s in statements]
 
 
-def run_query(settings: Settings, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run read-only SQL against `<warehouse>/tariffs.duckdb`; the last statement's rows."""
-    with read_only_connection(settings) as con:
-        check_read_only(con, sql)
+def _check_functions(sql: str) -> None:
+    tokens = _tokens(sql)
+    for (text, kind), (following, _) in zip(tokens, tokens[1:], strict=False):
+        name = text.strip('"').lower()
+        if kind not in ("identifier", "keyword") or not following.startswith("("):
+            continue
+        if name in SQL_TEXT_FUNCTIONS:
+            raise ReadOnlyQueryError(
+                f"{name}() runs SQL given as text and is not allowed here; write the query itself"
+            )
+        if REFUSED_FUNCTIONS.fullmatch(name):
+            raise ReadOnlyQueryError(f"{name}() acts on the engine and is not allowed here")
+
+
+def run_query(
+    settings: Settings, sql: str, allow_files: Sequence[Path] = ()
+) -> tuple[list[str], list[tuple]]:
+    """Run read-only SQL against `<warehouse>/tariffs.duckdb`; the last statement's rows.
+
+    The statements run in a worker thread while this one waits: a signal (Ctrl-C, SIGTERM)
+    reaches Python at once, interrupts the query (`con.interrupt()`) and propagates, so the
+    CLI exits 130 / 143 instead of waiting for DuckDB to finish."""
+    with read_only_connection(settings, allow_files) as con:
+        texts = check_read_only(con, sql)
+        outcome: dict[str, Any] = {}
+        query_con = con.cursor()  # a connection of its own: `con` refuses concurrent calls
+
+        def work() -> None:
+            try:
+                cursor: Any = None
+                for text in texts:
+                    cursor = query_con.execute(text)
+                columns = [d[0] for d in cursor.description] if cursor.description else []
+                outcome["result"] = (columns, cursor.fetchall())
+            except BaseException as exc:  # handed to the waiting thread
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        # waiting on an Event, not Thread.join: a join interrupted by a signal can leave the
+        # thread looking finished (Python < 3.13)
+        done = threading.Event()
+        worker = threading.Thread(target=work, name="analyst-query", daemon=True)
+        worker.start()
         try:
-            cursor = None
-            for statement in con.extract_statements(sql):
-                cursor = con.execute(statement.query)
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-            return columns, cursor.fetchall()
-        except duckdb.Error as exc:
-            raise EtlError(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+            while not done.wait(0.1):
+                pass
+        except BaseException:
+            # repeated: an interrupt that lands before DuckDB starts the query is lost
+            deadline = time.monotonic() + 30
+            while not done.is_set() and time.monotonic() < deadline:
+                query_con.interrupt()
+                done.wait(0.2)
+            raise
+        finally:
+            if done.is_set():
+                query_con.close()
+        error = outcome.get("error")
+        if isinstance(error, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
+        if isinstance(error, duckdb.Error):
+            raise EtlError(f"query failed: {_first_line(error)}") from None
+        if error is not None:
+            raise error
+        return outcome["result"]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def to_csv(columns: list[str], rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([[_plain(v) for v in row] for row in rows])
-    return buffer.getvalue()
-
-
-def to_json(columns: list[str], rows: list[tuple]) -> str:
-    return json.dumps(
-        [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-        ensure_ascii=False,
-        indent=1,
-    )
+# kept for callers of the old names
+to_csv = render.to_csv
+to_json = render.to_json
 
 
 def list_tables(settings: Settings) -> list[dict[str, Any]]:

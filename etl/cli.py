@@ -11,20 +11,22 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from etl.errors import EtlError
 
 
 def _console():  # rich is imported lazily so `--help` stays instant
-    from rich.console import Console
+    from etl.render import console
 
-    return Console(stderr=False, highlight=False)
+    return console()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.table import Table
+    from rich.text import Text
 
-    from etl import pipeline
+    from etl import pipeline, render
+    from etl.render import safe
     from etl.settings import get_settings
 
     settings = get_settings()
@@ -56,57 +58,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(summary.run_id)
         return 0
-    console.print(f"[bold]run {summary.run_id}[/] published to {settings.current_dir}")
-    table = Table(title="datasets (rows)")
-    for col in ("dataset", "read", "loaded", "quarantined", "of which tolerated"):
-        table.add_column(col, justify="left" if col == "dataset" else "right")
-    for name, c in summary.datasets.items():
-        table.add_row(
-            name,
-            f"{c['rows_read']:,}",
-            f"{c['rows_loaded']:,}",
-            f"{c['rows_quarantined']:,}",
-            f"{c['rows_quarantined_tolerated']:,}",
+    console.print(
+        Text.assemble((f"run {summary.run_id}", "bold"), " published to "),
+        safe(settings.current_dir),
+    )
+    columns = ("dataset", "read", "loaded", "quarantined", "of which tolerated")
+    counts = ("rows_read", "rows_loaded", "rows_quarantined", "rows_quarantined_tolerated")
+    console.print(
+        render.table(
+            columns,
+            [[name, *(f"{c[k]:,}" for k in counts)] for name, c in summary.datasets.items()],
+            "datasets (rows)",
+            justify={col: "right" for col in columns[1:]},
         )
-    console.print(table)
-    checks = Table(title="quality gates")
-    for col in ("layer", "passed", "failed (critical)", "warnings"):
-        checks.add_column(col)
-    for layer in pipeline.GATES:
-        c = summary.checks[layer]
-        checks.add_row(layer, str(c["passed"]), str(c["failed_critical"]), str(len(c["warnings"])))
-    console.print(checks)
+    )
+    console.print(
+        render.table(
+            ("layer", "passed", "failed (critical)", "warnings"),
+            [
+                (layer, c["passed"], c["failed_critical"], len(c["warnings"]))
+                for layer, c in ((layer, summary.checks[layer]) for layer in pipeline.GATES)
+            ],
+            "quality gates",
+        )
+    )
     for layer in pipeline.GATES:
         for warning in summary.checks[layer]["warnings"]:
-            console.print(f"[yellow]warning[/] {warning}")
-    head = Table(title="China's 2017 imports from the US covered by retaliation")
-    for col in ("as of", "covered (USD bn)", "total (USD bn)", "share"):
-        head.add_column(col, justify="right")
-    for h in summary.headline:
-        head.add_row(
-            str(h["as_of_date"]),
-            f"{h['covered_value_usd'] / 1e9:,.2f}",
-            f"{h['total_value_usd'] / 1e9:,.2f}",
-            f"{h['coverage_share']:.1%}",
+            console.print(Text("warning", style="yellow"), safe(warning))
+    head_columns = ("as of", "covered (USD bn)", "total (USD bn)", "share")
+    console.print(
+        render.table(
+            head_columns,
+            [
+                (
+                    h["as_of_date"],
+                    f"{h['covered_value_usd'] / 1e9:,.2f}",
+                    f"{h['total_value_usd'] / 1e9:,.2f}",
+                    f"{h['coverage_share']:.1%}",
+                )
+                for h in summary.headline
+            ],
+            "China's 2017 imports from the US covered by retaliation",
+            justify=dict.fromkeys(head_columns, "right"),
         )
-    console.print(head)
+    )
     return 0
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from etl import pipeline
+    from etl import pipeline, render
+    from etl.errors import clip
     from etl.settings import get_settings
 
-    table = Table(title="runs (newest first)")
-    for col in ("run_id", "status", "current", "error"):
-        table.add_column(col)
-    for run in pipeline.list_runs(get_settings()):
-        table.add_row(
-            run["run_id"], run["status"], "*" if run["is_current"] else "", run.get("error", "")
+    rows = [
+        (
+            run["run_id"],
+            run["status"],
+            "*" if run["is_current"] else "",
+            clip(run.get("error", ""), 200),
         )
-    _console().print(table)
+        for run in pipeline.list_runs(get_settings())
+    ]
+    _console().print(
+        render.table(("run_id", "status", "current", "error"), rows, "runs (newest first)")
+    )
     return 0
 
 
@@ -126,8 +141,10 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     rows = publishing.quarantine_summary(get_settings(), args.run_id)
     if not rows:
         print("no quarantined rows")
+    from etl.errors import clip
+
     for dataset, reason_code, reason_example, count in rows:
-        print(f"{dataset}\t{reason_code}\t{count}\t{reason_example}")
+        print(f"{clip(dataset)}\t{clip(reason_code)}\t{count}\t{clip(reason_example, 200)}")
     return 0
 
 
@@ -136,22 +153,35 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from etl import publishing
+    from etl import publishing, render
     from etl.settings import get_settings
 
     bands = publishing.scenario_bands(get_settings())
     if args.json:
-        import json
-
-        print(json.dumps(bands, default=str, indent=1))
+        columns = list(bands[0]) if bands else []
+        print(render.to_json(columns, [tuple(b.values()) for b in bands]))
         return 0
-    table = Table(
-        title="exemption scenarios: share of the taxed trade covered, across weight bases "
-        "and methods"
-    )
-    for col in (
+    rows = []
+    for band in bands:
+        claimed = (
+            f"{_pct(band['claimed_share_low'])} - {_pct(band['claimed_share_high'])}"
+            if band["claimed_share_low"] is not None
+            else "-"
+        )
+        rows.append(
+            (
+                band["scenario_id"],
+                band["product_scope"],
+                f"{band['base_schedule_id']} @ {band['base_date']}",
+                f"{_pct(band['coverage_share_low'])} - {_pct(band['coverage_share_high'])}",
+                f"{_basis_year(band['low_weight_basis_id'])} {band['low_method']} / "
+                f"{_basis_year(band['high_weight_basis_id'])} {band['high_method']}",
+                claimed,
+                f"{band['covered_value_low_usd'] / 1e9:,.2f} - "
+                f"{band['covered_value_high_usd'] / 1e9:,.2f}",
+            )
+        )
+    columns = (
         "scenario",
         "weights",
         "base",
@@ -159,26 +189,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         "low / high (basis year, method)",
         "claimed",
         "covered USD bn",
-    ):
-        table.add_column(col)
-    for band in bands:
-        claimed = (
-            f"{_pct(band['claimed_share_low'])} - {_pct(band['claimed_share_high'])}"
-            if band["claimed_share_low"] is not None
-            else "-"
-        )
-        table.add_row(
-            band["scenario_id"],
-            band["product_scope"],
-            f"{band['base_schedule_id']} @ {band['base_date']}",
-            f"{_pct(band['coverage_share_low'])} - {_pct(band['coverage_share_high'])}",
-            f"{_basis_year(band['low_weight_basis_id'])} {band['low_method']} / "
-            f"{_basis_year(band['high_weight_basis_id'])} {band['high_method']}",
-            claimed,
-            f"{band['covered_value_low_usd'] / 1e9:,.2f} - "
-            f"{band['covered_value_high_usd'] / 1e9:,.2f}",
-        )
-    _console().print(table)
+    )
+    title = "exemption scenarios: share of the taxed trade covered, across weight bases and methods"
+    _console().print(render.table(columns, rows, title))
     return 0
 
 
@@ -190,7 +203,11 @@ def _basis_year(basis_id: str) -> str:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from etl import publishing
+    from etl.errors import escape_control
     from etl.settings import get_settings
+
+    def print(text: str) -> None:  # data shown as it is: control characters escaped
+        sys.stdout.write(escape_control(text) + "\n")
 
     for row in publishing.explain_line(get_settings(), args.scenario, args.hs_code):
         verdict = "ELIGIBLE" if row["is_eligible"] else "not eligible"
@@ -210,28 +227,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _emit(columns: list[str], rows: list[tuple], fmt: str, title: str | None = None) -> None:
-    from etl import analyst
+    from etl import render
 
     if fmt == "csv":
-        sys.stdout.write(analyst.to_csv(columns, rows))
+        sys.stdout.write(render.to_csv(columns, rows))
     elif fmt == "json":
-        print(analyst.to_json(columns, rows))
+        print(render.to_json(columns, rows))
     else:
-        from rich.table import Table
-
-        table = Table(title=title)
-        for col in columns:
-            table.add_column(col)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        _console().print(table)
+        _console().print(render.table(columns, rows, title))
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     from etl import analyst
     from etl.settings import get_settings
 
-    columns, rows = analyst.run_query(get_settings(), args.query)
+    columns, rows = analyst.run_query(get_settings(), args.query, args.allow_files or ())
     _emit(columns, rows, args.format)
     return 0
 
@@ -264,14 +274,15 @@ def cmd_shell(args: argparse.Namespace) -> int:
         "'.tables' lists marts, '.quit' leaves."
     )
     buffer: list[str] = []
+    failed = 0
     while True:
         try:
             line = input("sql> " if not buffer else "...> ")
         except EOFError:
             print()
-            return 0
+            break
         if not buffer and line.strip() in {".quit", ".exit"}:
-            return 0
+            break
         if not buffer and line.strip() == ".tables":
             cmd_tables(argparse.Namespace(format="table"))
             continue
@@ -280,9 +291,17 @@ def cmd_shell(args: argparse.Namespace) -> int:
             continue
         query, buffer = "\n".join(buffer), []
         try:
-            _emit(*analyst.run_query(settings, query), args.format)
+            _emit(*analyst.run_query(settings, query, args.allow_files or ()), args.format)
         except EtlError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            print(f"error: {_one_line(exc)}", file=sys.stderr)
+    if buffer:  # a statement without its closing ';' at the end of the input
+        failed += 1
+        print("error: the last statement has no closing ';' and was not run", file=sys.stderr)
+    if failed:
+        # the exit code says a statement failed (scripts piping SQL into the shell rely on it)
+        raise EtlError(f"{failed} statement(s) failed")
+    return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -297,10 +316,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from etl.publishing import checked_run_id
     from etl.report import build_report
     from etl.settings import get_settings
 
-    for name, path in build_report(get_settings(), args.run_id).items():
+    settings = get_settings()
+    if args.run_id is not None:  # a run id is a name under runs/, never a path
+        checked_run_id(settings, args.run_id)
+    for name, path in build_report(settings, args.run_id).items():
         print(f"{name}\t{path}")
     return 0
 
@@ -358,9 +381,17 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="run a read-only query on the published DuckDB file")
     sql.add_argument("query", help="SQL (SELECT / WITH / DESCRIBE / SHOW / EXPLAIN only)")
     sql.add_argument("--format", **formats)
+    allow_files = {
+        "action": "append",
+        "type": Path,
+        "metavar": "DIR",
+        "help": "also let queries read files in DIR (default: only the published warehouse)",
+    }
+    sql.add_argument("--allow-files", **allow_files)
     sql.set_defaults(func=cmd_sql)
     shell = sub.add_parser("shell", help="interactive read-only SQL prompt")
     shell.add_argument("--format", **formats)
+    shell.add_argument("--allow-files", **allow_files)
     shell.set_defaults(func=cmd_shell)
     tables = sub.add_parser("tables", help="list the published marts with grain and rows")
     tables.add_argument("--format", **formats)
@@ -386,30 +417,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error as one safe line: control characters escaped, at most a few hundred characters
+    (`--debug` shows everything)."""
+    from etl.errors import MESSAGE_LIMIT, clip
+
+    text = str(exc).strip() or type(exc).__name__
+    return clip(" ".join(text.splitlines()), MESSAGE_LIMIT)
+
+
+# commands that write to the warehouse (their folder must be a writable directory); the others
+# only read it (a read-only warehouse is fine for them)
+WRITERS = {"run", "rollback", "report", "ingest", "landed", "airflow"}
+# commands that need no warehouse at all
+NO_WAREHOUSE = {"docs", "generate"}
+
+
+def _check_settings(command: str) -> None:
+    from etl.settings import check_warehouse, get_settings
+
+    settings = get_settings()  # SettingsError (exit 2) names a bad variable
+    if command not in NO_WAREHOUSE:
+        check_warehouse(settings, writable=command in WRITERS)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    from etl.errors import Interrupted
+
+    raise Interrupted(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
+    from etl.errors import Interrupted
+
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.root.handlers:  # some libraries set INFO on their own loggers
         handler.setLevel(level)
+    # SIGTERM unwinds like Ctrl-C: a run in progress is marked failed, locks are released
+    # (signal handlers can only be set from the main thread; tests may call main elsewhere)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
+        _check_settings(args.command)
         return args.func(args)
     except EtlError as exc:
         if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Interrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return 128 + exc.signum
     except Exception as exc:  # anything else is a bug: one line unless --debug
         if args.debug:
             raise
         print(
-            f"error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            f"error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with --debug for details)",
             file=sys.stderr,
         )
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,40 @@
-"""Exceptions that carry enough context to be printed as one clear line."""
+"""Exceptions that carry enough context to be printed as one clear line.
+
+`clip` and `escape_control` keep a message safe to print: data quoted in an error (a field, a
+value) is cut to a few dozen characters and its control characters are shown escaped, so an
+error never dumps a file's content or drives the terminal.
+"""
 
 from __future__ import annotations
+
+import re
+
+FIELD_LIMIT = 80  # characters of a quoted field or value in a message
+MESSAGE_LIMIT = 400  # characters of a whole one-line message (the CLI caps what it prints)
+
+# C0 and C1 controls, DEL, and the bidirectional overrides/isolates (text that reorders itself)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(text: str) -> str:
+    """Control characters as visible escapes (`\\x1b`, `\\n`, `\\u202e`); the rest unchanged."""
+
+    def escaped(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in _NAMED:
+            return _NAMED[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROL.sub(escaped, text)
+
+
+def clip(value: object, limit: int = FIELD_LIMIT) -> str:
+    """`value` as safe, short text: control characters escaped, cut to `limit` characters."""
+    text = escape_control(value if isinstance(value, str) else str(value))
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 1, 1)]}… (+{len(text) - limit + 1} chars)"
 
 
 class EtlError(Exception):
@@ -29,12 +63,12 @@ class SourceFormatError(EtlError):
         if row is not None:
             where.append(f"row {row}")
         if field is not None:
-            where.append(f"column {field!r}")
-        msg = f"{', '.join(where)}: {problem}"
+            where.append(f"column '{clip(field)}'")
+        msg = f"{', '.join(where)}: {clip(problem, MESSAGE_LIMIT // 2)}"
         if value is not None:
-            msg += f" (got {value!r})"
+            msg += f" (got {clip(repr(value))})"
         if expected is not None:
-            msg += f"; expected {expected}"
+            msg += f"; expected {clip(expected, MESSAGE_LIMIT // 4)}"
         super().__init__(msg)
 
 
@@ -56,3 +90,17 @@ class LockError(EtlError):
 
 class ContractError(EtlError):
     """A mart's columns or types differ from the published contract (etl/contract.py)."""
+
+
+class SettingsError(EtlError):
+    """An environment variable or a path setting is invalid (named with its allowed values)."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
+    """SIGTERM received: raised in the main thread so runs are marked failed and locks freed."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")

@@ -31,8 +31,10 @@ from etl.ingest.registry import SOURCES
 from etl.parquet_io import switch_symlink, write_parquet_atomic
 from etl.scenarios import load_scenarios, scenario_datasets
 from etl.settings import Settings
+from etl.tariff_actions import action_datasets, action_files
 
 SCENARIO_SOURCE = "exemption_scenarios"
+ACTIONS_SOURCE = "tariff_actions"
 STATE_FILE = "_state.json"
 QUARANTINE = "_quarantine"
 KEEP_VERSIONS = 3
@@ -107,6 +109,19 @@ def _sources(settings: Settings, loaded_at: datetime) -> list[_Source]:
 
     out.append(
         _Source(SCENARIO_SOURCE, _fingerprint(list(inputs.items())), inputs, load_scenario_sets)
+    )
+    actions_dir = settings.reference_dir / "tariff_actions"
+    action_inputs = {
+        f"reference/tariff_actions/{p.name}": SourceFile.open(p, settings.reference_dir).sha256
+        for p in action_files(actions_dir)
+    }
+    out.append(
+        _Source(
+            ACTIONS_SOURCE,
+            _fingerprint(list(action_inputs.items())),
+            action_inputs,
+            lambda: action_datasets(actions_dir, settings.reference_dir, loaded_at),
+        )
     )
     return out
 

@@ -1,45 +1,69 @@
-"""Exemption scenarios: YAML files under version control, validated on load.
+"""Exemption scenarios: YAML files under version control, validated on load, strictly.
 
 A scenario says which taxed lines an exemption would cover (include: categories and/or HS
 prefixes; exclude wins over include), for how long (a window: start date and length in
-months, or an end date), and which tariff state it applies to (`base`: the 2025 ITA matrix, or
-a date of the 2018-19 PIIE schedule). Scenario values reach SQL only as data (Parquet rows),
-never as SQL text; ids are restricted to snake_case.
+months, or an end date), and which tariff state it applies to (`base`). Scenario values reach
+SQL only as data (Parquet rows), never as SQL text; ids are restricted to snake_case.
+
+Files are read by `etl.strict_yaml.load_config_file` (size bound, UTF-8, no duplicate keys,
+bounded aliases, unquoted numbers kept as written) and validated by the pydantic models below
+(`extra="forbid"`, strict types). Every rejection is one `ScenarioError` line:
+``scenario file <name>: <key path>: <rule>``.
+
+`base` is one of:
+- `ita_matrix_2025`: the US ITA retaliation matrix (schedule `ita_matrix_2025`, 2025-03-28);
+- an ISO date from 2018-01-01 to 2025-11-14: the tariff timeline on that day (schedule
+  `piie_2019_06`, the 2018 national lines with every later action folded on them);
+- `latest`: the last date of that timeline; `base_date` is left NULL for SQL to resolve.
+`base_label` carries what the file said ('ita_matrix_2025', the ISO date, or 'latest').
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from etl.errors import EtlError
 from etl.ingest.common import RawDataset, SourceFile, with_lineage
+from etl.strict_yaml import (
+    ConfigFileError,
+    YamlNumber,
+    config_error_from_validation,
+    load_config_file,
+    show,
+)
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-PREFIX_PATTERN = re.compile(r"^\d{2}(\d{2}){0,4}$")
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+PREFIX_PATTERN = re.compile(r"[0-9]{2}(?:[0-9]{2}){0,4}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 BASES = {"ita_matrix_2025": ("ita_matrix_2025", date(2025, 3, 28))}
+LATEST = "latest"
 PIIE_SCHEDULE = "piie_2019_06"
 PIIE_FIRST_DATE = date(2018, 1, 1)
-TOP_KEYS = {
-    "id",
-    "description",
-    "include",
-    "exclude",
-    "window",
-    "base",
-    "claimed_coverage_share",
-    "notes",
-}
-RULE_KEYS = {"categories", "hs_prefixes"}
-WINDOW_KEYS = {"start", "months", "end"}
+TIMELINE_LAST_DATE = date(2025, 11, 14)
+WINDOW_FIRST_START = date(2018, 1, 1)
+WINDOW_LAST_START = date(2035, 12, 31)
+MAX_WINDOW_MONTHS = 36
+MAX_FILE_BYTES = 256_000
 
 
-class ScenarioError(EtlError):
+class ScenarioError(ConfigFileError):
     """A scenario file is invalid: the run stops before anything is built."""
 
 
@@ -50,13 +74,11 @@ class Window:
 
     @property
     def end(self) -> date:
-        month = self.start.month - 1 + self.months
-        year, month = self.start.year + month // 12, month % 12 + 1
-        day = min(
-            self.start.day,
-            [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1],
-        )
-        return date(year, month, day)
+        """`months` calendar months after `start`; a day the target month lacks becomes its
+        last day (2099-01-31 + 13 months = 2100-02-28: 2100 is not a leap year)."""
+        total = self.start.month - 1 + self.months
+        year, month = self.start.year + total // 12, total % 12 + 1
+        return date(year, month, min(self.start.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -69,171 +91,245 @@ class Scenario:
     exclude_prefixes: tuple[str, ...]
     windows: tuple[Window, ...]
     base_schedule_id: str
-    base_date: date
+    base_date: date | None  # None: the latest date of the timeline (resolved in SQL)
+    base_label: str
     claimed_share: tuple[float, float] | None
     source_file: str
 
 
-def _fail(path: Path, problem: str) -> ScenarioError:
-    return ScenarioError(f"scenario file {path.name}: {problem}")
+# ---- field types ---------------------------------------------------------------------------
 
 
-def _as_date(path: Path, value: Any, field: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
+def _hs_prefix(value: Any) -> Any:
+    if isinstance(value, YamlNumber):
+        raise ValueError(
+            f"HS prefix {value.text} is an unquoted number (YAML 1.1 reads it as "
+            f"{value.yaml11()}): quote it, e.g. hs_prefixes: ['{value.text}']"
+        )
+    if isinstance(value, str) and not PREFIX_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"malformed HS prefix {show(value)}: 2, 4, 6, 8 or 10 digits, as quoted text"
+        )
+    return value
+
+
+def _category(value: Any, info: ValidationInfo) -> Any:
+    known = (info.context or {}).get("categories")
+    if isinstance(value, str) and known is not None and value not in known:
+        raise ValueError(f"unknown category {show(value)}; known: {sorted(known)}")
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    return value.to_int() if isinstance(value, YamlNumber) else value
+
+
+def _number(value: Any) -> Any:
+    return value.to_float() if isinstance(value, YamlNumber) else value
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value} is not a calendar date ({exc})") from None
+    return value
+
+
+def _month_count(value: int) -> int:
+    if not 1 <= value <= MAX_WINDOW_MONTHS:
+        raise ValueError(f"{value} months is outside 1..{MAX_WINDOW_MONTHS}")
+    return value
+
+
+def _window_start(value: date) -> date:
+    if not WINDOW_FIRST_START <= value <= WINDOW_LAST_START:
+        raise ValueError(
+            f"start {value} is outside the allowed range {WINDOW_FIRST_START}..{WINDOW_LAST_START}"
+        )
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    return value if isinstance(value, list) or value is None else [value]
+
+
+def _scenario_id(value: str) -> str:
+    if not ID_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"id {show(value)} must be snake_case: a lowercase letter, then lowercase letters, "
+            "digits or underscores (at most 64)"
+        )
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be non-empty text")
+    return value
+
+
+@dataclass(frozen=True)
+class _BaseRef:
+    schedule_id: str
+    base_date: date | None
+    label: str
+
+
+def _base(value: Any) -> _BaseRef:
+    if isinstance(value, str) and value in BASES:
+        schedule, base_date = BASES[value]
+        return _BaseRef(schedule, base_date, value)
+    if value == LATEST:
+        return _BaseRef(PIIE_SCHEDULE, None, LATEST)
+    value = _as_date(value)
     if isinstance(value, date):
+        if not PIIE_FIRST_DATE <= value <= TIMELINE_LAST_DATE:
+            raise ValueError(
+                f"base date {value} is outside the tariff timeline "
+                f"({PIIE_FIRST_DATE}..{TIMELINE_LAST_DATE})"
+            )
+        return _BaseRef(PIIE_SCHEDULE, value, value.isoformat())
+    raise ValueError(
+        f"base {show(value)} is not one of: ita_matrix_2025, latest, or a date YYYY-MM-DD "
+        f"from {PIIE_FIRST_DATE} to {TIMELINE_LAST_DATE}"
+    )
+
+
+HsPrefix = Annotated[str, BeforeValidator(_hs_prefix)]
+Category = Annotated[str, BeforeValidator(_category)]
+MonthCount = Annotated[int, BeforeValidator(_whole_number), AfterValidator(_month_count)]
+Share = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
+Day = Annotated[date, BeforeValidator(_as_date)]
+
+
+# ---- models ----------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class RulesModel(_Strict):
+    categories: list[Category] = Field(default_factory=list)
+    hs_prefixes: list[HsPrefix] = Field(default_factory=list)
+
+
+class WindowModel(_Strict):
+    start: Annotated[Day, AfterValidator(_window_start)]
+    months: Annotated[list[MonthCount] | None, BeforeValidator(_as_list)] = None
+    end: Day | None = None
+
+    @field_validator("months")
+    @classmethod
+    def _distinct(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError(f"months {value} are repeated")
+        if value == []:
+            raise ValueError("names no window length")
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise _fail(path, f"{field} {value!r} is not a date (YYYY-MM-DD)") from None
+
+    @field_validator("end")
+    @classmethod
+    def _whole_months(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start")
+        if value is None or start is None:
+            return value
+        if value <= start:
+            raise ValueError(f"window end {value} is not after its start {start}")
+        months = (value.year - start.year) * 12 + value.month - start.month
+        if months > MAX_WINDOW_MONTHS:
+            raise ValueError(f"window {start}..{value} is longer than {MAX_WINDOW_MONTHS} months")
+        if months <= 0 or Window(start, months).end != value:
+            raise ValueError(f"window {start}..{value} is not a whole number of months")
+        return value
+
+    @model_validator(mode="after")
+    def _months_or_end(self) -> WindowModel:
+        if (self.months is None) == (self.end is None):
+            raise ValueError("needs exactly one of 'months' or 'end'")
+        return self
+
+    def windows(self) -> tuple[Window, ...]:
+        if self.end is not None:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+            return (Window(self.start, months),)
+        return tuple(Window(self.start, m) for m in self.months or ())
 
 
-def _str_list(path: Path, value: Any, field: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-        raise _fail(path, f"{field} must be a list of strings")
-    return tuple(str(v).strip() for v in value)
+class ScenarioModel(_Strict):
+    id: Annotated[str, AfterValidator(_scenario_id)]
+    description: Annotated[str, AfterValidator(_non_empty)]
+    include: RulesModel
+    exclude: RulesModel | None = None
+    window: WindowModel
+    base: Annotated[Any, BeforeValidator(_base)]
+    claimed_coverage_share: list[Share] | None = None
+    notes: str | None = None
 
+    @field_validator("include")
+    @classmethod
+    def _names_something(cls, value: RulesModel) -> RulesModel:
+        if not value.categories and not value.hs_prefixes:
+            raise ValueError("names no category and no HS prefix")
+        return value
 
-def _rules(path: Path, raw: Any, field: str, categories: set[str]) -> tuple[tuple, tuple]:
-    if raw is None:
-        return (), ()
-    if not isinstance(raw, dict):
-        raise _fail(path, f"{field} must be a mapping with 'categories' and/or 'hs_prefixes'")
-    unknown = set(raw) - RULE_KEYS
-    if unknown:
-        raise _fail(
-            path, f"unknown key(s) {sorted(unknown)} in {field}; allowed: {sorted(RULE_KEYS)}"
-        )
-    cats = _str_list(path, raw.get("categories"), f"{field}.categories")
-    for cat in cats:
-        if cat not in categories:
-            raise _fail(
-                path, f"unknown category {cat!r} in {field}.categories; known: {sorted(categories)}"
-            )
-    prefixes = _str_list(path, raw.get("hs_prefixes"), f"{field}.hs_prefixes")
-    for prefix in prefixes:
-        if not PREFIX_PATTERN.match(prefix):
-            raise _fail(
-                path,
-                f"malformed HS prefix {prefix!r} in {field}.hs_prefixes "
-                "(2, 4, 6, 8 or 10 digits, as text: quote codes with leading zeros)",
-            )
-    return cats, prefixes
-
-
-def _windows(path: Path, raw: Any) -> tuple[Window, ...]:
-    if not isinstance(raw, dict):
-        raise _fail(path, "window must be a mapping with 'start' and 'months' (or 'end')")
-    unknown = set(raw) - WINDOW_KEYS
-    if unknown:
-        raise _fail(
-            path, f"unknown key(s) {sorted(unknown)} in window; allowed: {sorted(WINDOW_KEYS)}"
-        )
-    if "start" not in raw:
-        raise _fail(path, "window has no start date")
-    start = _as_date(path, raw["start"], "window.start")
-    if ("months" in raw) == ("end" in raw):
-        raise _fail(path, "window needs exactly one of 'months' or 'end'")
-    if "end" in raw:
-        end = _as_date(path, raw["end"], "window.end")
-        if end <= start:
-            raise _fail(path, f"window end {end} is not after its start {start}")
-        months = (end.year - start.year) * 12 + end.month - start.month
-        if months <= 0 or Window(start, months).end != end:
-            raise _fail(path, f"window {start}..{end} is not a whole number of months")
-        return (Window(start, months),)
-    months_raw = raw["months"] if isinstance(raw["months"], list) else [raw["months"]]
-    windows = []
-    for months in months_raw:
-        if isinstance(months, bool) or not isinstance(months, int) or months <= 0:
-            raise _fail(path, f"window months {months!r} must be a whole number above zero")
-        windows.append(Window(start, months))
-    if len({w.months for w in windows}) != len(windows):
-        raise _fail(path, "window months are repeated")
-    return tuple(windows)
+    @field_validator("claimed_coverage_share")
+    @classmethod
+    def _low_high(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (len(value) != 2 or value[0] > value[1]):
+            raise ValueError("must be [low, high] shares within [0, 1], low <= high")
+        return value
 
 
 def parse_scenario(path: Path, document: Any, categories: set[str]) -> Scenario:
-    if not isinstance(document, dict):
-        raise _fail(path, f"the YAML document must be a mapping, not {type(document).__name__}")
-    unknown = set(document) - TOP_KEYS
-    if unknown:
-        raise _fail(path, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(TOP_KEYS)}")
-    for key in ("id", "description", "include", "window", "base"):
-        if key not in document:
-            raise _fail(path, f"missing required key {key!r}")
-    scenario_id = document["id"]
-    if not isinstance(scenario_id, str) or not ID_PATTERN.match(scenario_id):
-        raise _fail(
-            path,
-            f"id {scenario_id!r} must be snake_case: a lowercase letter, then "
-            "lowercase letters, digits or underscores (at most 64)",
-        )
-    inc_cats, inc_prefixes = _rules(path, document["include"], "include", categories)
-    if not inc_cats and not inc_prefixes:
-        raise _fail(path, "include names no category and no HS prefix")
-    exc_cats, exc_prefixes = _rules(path, document.get("exclude"), "exclude", categories)
-    base = document["base"]
-    if isinstance(base, str) and base in BASES:
-        base_schedule, base_date = BASES[base]
-    else:
-        base_date = _as_date(path, base, "base")
-        if base_date < PIIE_FIRST_DATE:
-            raise _fail(
-                path,
-                f"base date {base_date} is before the first tariff state "
-                f"({PIIE_FIRST_DATE}); use a date or one of {sorted(BASES)}",
-            )
-        base_schedule = PIIE_SCHEDULE
-    claimed = document.get("claimed_coverage_share")
-    if claimed is not None:
-        if (
-            not isinstance(claimed, list)
-            or len(claimed) != 2
-            or not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in claimed)
-            or claimed[0] > claimed[1]
-        ):
-            raise _fail(path, "claimed_coverage_share must be [low, high] shares within [0, 1]")
-        claimed = (float(claimed[0]), float(claimed[1]))
-    description = document["description"]
-    if not isinstance(description, str) or not description.strip():
-        raise _fail(path, "description must be a non-empty string")
+    """Validate one loaded scenario document (see `ScenarioModel`) or raise `ScenarioError`."""
+    try:
+        model = ScenarioModel.model_validate(document, context={"categories": categories})
+    except ValidationError as exc:
+        raise config_error_from_validation(
+            exc, path, "scenario", ScenarioModel, ScenarioError
+        ) from None
+    exclude = model.exclude or RulesModel()
+    base: _BaseRef = model.base
+    claimed = model.claimed_coverage_share
     return Scenario(
-        scenario_id,
-        " ".join(description.split()),
-        inc_cats,
-        inc_prefixes,
-        exc_cats,
-        exc_prefixes,
-        _windows(path, document["window"]),
-        base_schedule,
-        base_date,
-        claimed,
+        model.id,
+        " ".join(model.description.split()),
+        tuple(model.include.categories),
+        tuple(model.include.hs_prefixes),
+        tuple(exclude.categories),
+        tuple(exclude.hs_prefixes),
+        model.window.windows(),
+        base.schedule_id,
+        base.base_date,
+        base.label,
+        (claimed[0], claimed[1]) if claimed is not None else None,
         path.name,
     )
 
 
 def load_scenarios(folder: Path, categories: set[str]) -> list[Scenario]:
     """Every `*.yaml` scenario in `folder`, validated; ids must be unique across files."""
-    import yaml
-
     paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     if not paths:
-        raise ScenarioError(f"no scenario files (*.yaml) in {folder}")
+        raise ScenarioError("scenario", str(folder), "(folder)", "no scenario file (*.yaml)")
     scenarios: dict[str, Scenario] = {}
     for path in paths:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            problem = str(exc).splitlines()[0]
-            raise _fail(path, f"is not valid YAML ({problem})") from exc
+            document = load_config_file(path, kind="scenario", max_bytes=MAX_FILE_BYTES)
+        except ConfigFileError as exc:
+            raise ScenarioError(exc.kind, exc.file_name, exc.key_path, exc.rule) from None
         scenario = parse_scenario(path, document, categories)
         if scenario.scenario_id in scenarios:
             other = scenarios[scenario.scenario_id].source_file
-            raise _fail(path, f"duplicate id {scenario.scenario_id!r} (also in {other})")
+            raise ScenarioError(
+                "scenario",
+                path.name,
+                "id",
+                f"duplicate id {scenario.scenario_id!r} (also in {other})",
+            )
         scenarios[scenario.scenario_id] = scenario
     return list(scenarios.values())
 
@@ -243,6 +339,7 @@ SCENARIOS_SCHEMA = with_lineage(
     ("description", pa.string()),
     ("base_schedule_id", pa.string()),
     ("base_date", pa.date32()),
+    ("base_label", pa.string()),
     ("claimed_share_low", pa.float64()),
     ("claimed_share_high", pa.float64()),
 )
@@ -283,6 +380,7 @@ def scenario_datasets(
                 "description": scenario.description,
                 "base_schedule_id": scenario.base_schedule_id,
                 "base_date": scenario.base_date,
+                "base_label": scenario.base_label,
                 "claimed_share_low": low,
                 "claimed_share_high": high,
             },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -71,9 +72,27 @@ def _is_object_store(location: str) -> bool:
     return scheme not in ("", "file")
 
 
+def _env_number(name: str, value: str, kind: type, minimum: float, rule: str) -> float:
+    """`value` of env var `name` as `kind` (int or float), at least `minimum`; else SettingsError
+    naming the variable and the allowed values."""
+    from etl.errors import SettingsError, clip
+
+    text = value.strip()
+    try:
+        number = kind(text)
+    except ValueError:
+        number = None
+    if number is None or (kind is float and not math.isfinite(number)) or number < minimum:
+        raise SettingsError(f"{name}={clip(value)!s} is invalid: allowed values are {rule}")
+    return number
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings from `TARIFF_ETL_*` environment variables (cached: read once per process)."""
+    """Settings from `TARIFF_ETL_*` environment variables (cached: read once per process).
+
+    Every variable is validated here, once: a bad value raises SettingsError (exit 2) naming
+    the variable and its allowed values, before any command touches the warehouse."""
     kwargs: dict[str, object] = {}
     env = os.environ
     # Airflow exposes Variables defined in the environment as AIRFLOW_VAR_<NAME>: a deployment
@@ -98,10 +117,50 @@ def get_settings() -> Settings:
     if env.get("TARIFF_ETL_FAULT_AT"):
         kwargs["fault_at"] = env["TARIFF_ETL_FAULT_AT"]
     if env.get("TARIFF_ETL_KEEP_RUNS"):
-        kwargs["keep_runs"] = int(env["TARIFF_ETL_KEEP_RUNS"])
+        # with an object store two runs stay: a reader may still be on the previous pointer
+        least = 2 if publish_uri else 1
+        kwargs["keep_runs"] = int(
+            _env_number(
+                "TARIFF_ETL_KEEP_RUNS",
+                env["TARIFF_ETL_KEEP_RUNS"],
+                int,
+                least,
+                f"a whole number >= {least}"
+                + (" (an object store is configured)" if publish_uri else ""),
+            )
+        )
+    elif publish_uri and Settings.keep_runs < 2:
+        kwargs["keep_runs"] = 2
     if env.get("TARIFF_ETL_LOCK_WAIT_S"):
-        kwargs["lock_wait_s"] = float(env["TARIFF_ETL_LOCK_WAIT_S"])
+        kwargs["lock_wait_s"] = _env_number(
+            "TARIFF_ETL_LOCK_WAIT_S",
+            env["TARIFF_ETL_LOCK_WAIT_S"],
+            float,
+            0,
+            "a number of seconds >= 0 (0: fail at once when the warehouse is locked)",
+        )
     return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def check_warehouse(settings: Settings, *, writable: bool) -> None:
+    """The warehouse path must be a directory (or creatable as one); writers also need to be
+    able to write in it. SettingsError (exit 2) names the path and what is wrong."""
+    from etl.errors import SettingsError
+
+    path = settings.warehouse
+    name = f"warehouse {path} (TARIFF_ETL_WAREHOUSE)"
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"{name} is not a directory")
+    if not writable:
+        return
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-probe.{os.getpid()}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SettingsError(f"{name} is not writable: {reason}") from None
 
 
 TASK_LOCK_WAIT_S = 600.0
@@ -109,9 +168,10 @@ TASK_LOCK_WAIT_S = 600.0
 
 def settings_for_task() -> Settings:
     """Settings for an Airflow task: `get_settings()`, except that a step queues for the
-    warehouse lock (up to 10 minutes, unless TARIFF_ETL_LOCK_WAIT_S says otherwise) instead of
-    failing at once: a build step may meet a customs commit of a mapped ingest task."""
+    warehouse lock (up to 10 minutes, unless TARIFF_ETL_LOCK_WAIT_S says otherwise, 0
+    included) instead of failing at once: a build step may meet a customs commit of a mapped
+    ingest task."""
     settings = get_settings()
-    if settings.lock_wait_s:
-        return settings
+    if os.environ.get("TARIFF_ETL_LOCK_WAIT_S", "").strip():
+        return settings  # set explicitly, even to 0 (fail at once)
     return replace(settings, lock_wait_s=TASK_LOCK_WAIT_S)

@@ -144,7 +144,20 @@ def int_weight_bases():
     )
 
 
+def int_tariff_action_lines_resolved():
+    return suite(
+        "intermediate.int_tariff_action_lines_resolved",
+        [
+            rows_at_least(1000),
+            unique_key("schedule_id", "action_id", "national_line_code"),
+            *not_null("schedule_id", "action_id", "national_line_code", "match_step", "rate_pp"),
+            between("rate_pp", -200, 200),
+        ],
+    )
+
+
 BUILDERS = [
+    int_tariff_action_lines_resolved,
     int_exclusion_lines_resolved,
     int_tariff_lines_stated_by_date,
     int_tariff_line_windows,

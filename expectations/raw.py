@@ -11,6 +11,7 @@ from expectations._common import (
     not_null,
     rows_at_least,
     suite,
+    unique_key,
 )
 
 LINEAGE = ("_source_file", "_source_sha256", "_source_row", "_loaded_at")
@@ -175,6 +176,52 @@ def mof_retaliation_list_2018():
     )
 
 
+def action_line_lists():
+    """Explicit line lists that tariff actions point at (annex PDFs, PIIE's HS6 list).
+
+    The code's length is its level; an undated list (an annex) states its rate and describes
+    every line; a list's item numbers are unique.
+    """
+    undated = {"row_condition": "as_of_date.isnull()", "condition_parser": "pandas"}
+    return suite(
+        "raw.action_line_lists",
+        [
+            *_basic(
+                "action_line_lists",
+                [
+                    "list_id",
+                    "item_no",
+                    "code",
+                    "code_level",
+                    "nomenclature",
+                    "description",
+                    "as_of_date",
+                    "rate_pct",
+                ],
+                1,
+                ("list_id", "item_no", "code", "code_level", "nomenclature"),
+            ),
+            gxe().ExpectColumnValuesToMatchRegex(column="list_id", regex=r"^[a-z0-9_]+$"),
+            in_set("code_level", [6, 8]),
+            in_set("nomenclature", ["CN2025", "HS2017"]),
+            *(
+                gxe().ExpectColumnValuesToMatchRegex(
+                    column="code",
+                    regex=rf"^\d{{{level}}}$",
+                    row_condition=f"code_level == {level}",
+                    condition_parser="pandas",
+                )
+                for level in (6, 8)
+            ),
+            between("item_no", 1, None),
+            between("rate_pct", 0, 1000),
+            gxe().ExpectColumnValuesToNotBeNull(column="rate_pct", **undated),
+            gxe().ExpectColumnValuesToNotBeNull(column="description", **undated),
+            unique_key("list_id", "item_no"),
+        ],
+    )
+
+
 def hs_concordance():
     return suite(
         "raw.hs_concordance",
@@ -240,9 +287,9 @@ def exemption_scenarios():
         [
             *_basic(
                 "exemption_scenarios",
-                ["scenario_id", "base_schedule_id", "base_date"],
+                ["scenario_id", "base_schedule_id", "base_date", "base_label"],
                 1,
-                ("scenario_id", "base_schedule_id", "base_date"),
+                ("scenario_id", "base_schedule_id", "base_label"),
             ),
         ],
     )
@@ -287,6 +334,7 @@ BUILDERS = [
     hs_sections,
     retaliation_matrix,
     mof_retaliation_list_2018,
+    action_line_lists,
     hs_concordance,
     exclusion_announcements,
     exclusion_items,

@@ -200,7 +200,38 @@ def stg_scenarios__rules():
     )
 
 
+def stg_tariffs__actions():
+    return suite(
+        "staging.stg_tariffs__actions",
+        [
+            rows_at_least(20),
+            unique_key("action_id"),
+            *not_null("action_id", "effective_date", "operation", "scope_kind", "evidence"),
+            in_set("operation", ["add", "set", "scale", "suspend", "exclude"]),
+            in_set("evidence", ["official_list", "published_dataset", "derived", "blanket"]),
+            in_set("retaliation_basis", ["s232", "s301", "ieepa"]),
+            between("effective_date", datetime(2018, 1, 1), datetime(2036, 1, 1)),
+        ],
+    )
+
+
+def stg_tariffs__action_line_lists():
+    return suite(
+        "staging.stg_tariffs__action_line_lists",
+        [
+            rows_at_least(700),
+            unique_key("list_id", "item_no"),
+            # rate_pct is NULL where the HS6 list has a blank (non-ad-valorem) cell
+            *not_null("list_id", "item_no", "code", "code_level"),
+            gxe().ExpectColumnValuesToMatchRegex(column="code", regex=r"^\d{6}(?:\d{2})?$"),
+            between("rate_pct", 0, 200),
+        ],
+    )
+
+
 BUILDERS = [
+    stg_tariffs__actions,
+    stg_tariffs__action_line_lists,
     stg_tariffs__measures,
     stg_tariffs__schedule_lines,
     stg_tariffs__line_rates,

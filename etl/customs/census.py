@@ -5,6 +5,9 @@ Inputs
   pandas index `description`, `time`) and `data.parquet` (`hs2`, `china_exports`; index
   `E_COMMODITY_SDESC`, `time`): US exports to China by month, limited to the products of the
   Phase One list. `time` is a tz-aware month start. `_source_row` = 1-based row of the file.
+- `data/landing/census_us_exports_china_hs6/phaseone-tradedata-C-febuary.parquet` (the HS6
+  layout, see `prepare_parquet_hs6`): US exports to China, ALL products, Schedule B HS6,
+  monthly 2013-01 .. 2021-01, plus HS4-only rows of 2021-02 (quarantined, `hs4_only_row`).
 - Census API JSON (`api.census.gov/data/timeseries/intltrade/exports/hs`): a list whose first
   element is the header, then one list of strings per record, e.g.
   `[["ALL_VAL_MO","E_COMMODITY","CTY_CODE","time"],["1234","1201","5700","2018-03"]]`.
@@ -23,13 +26,18 @@ Column mapping (landed <- Parquet | API JSON)
 - period, period_year, period_month <- `time` (UTC month start) | `time` 'YYYY-MM'
 - trade_value_usd, source_value <- `china_exports` | `ALL_VAL_MO`
 - source <- 'census_phase_one_products' (the files cover only the Phase One product list) |
-  'us_census'
+  'us_census' (the API JSON and the all-products HS6 Parquet file)
 - description <- `description` / `E_COMMODITY_SDESC` | `E_COMMODITY_SDESC`, else
   `E_COMMODITY_LDESC`
 - quantity, quantity_unit <- NULL | `QTY_1_MO`, `UNIT_QY1` when present
 
 Quarantine reasons: wrong_field_count, unknown_partner, bad_code, bad_period, missing_value,
-bad_value, negative_value, bad_quantity.
+bad_value, negative_value, bad_quantity; HS6 layout also hs4_only_row and summed_into_row.
+
+pandas-written Parquet keeps the DataFrame index (here `time`, with `description` in the
+Phase One files) as ordinary columns named in the `pandas` schema metadata; every index column
+that metadata names must be in the file, else the file is an error (an index that was not
+stored would otherwise be silently missing).
 """
 
 from __future__ import annotations
@@ -55,7 +63,12 @@ from etl.customs.core import (
     text_table,
 )
 from etl.customs.reference import REFERENCE_VIEWS
-from etl.customs.schema import SOURCE_CENSUS_API, SOURCE_CENSUS_PHASE_ONE, hs_revision_for_year
+from etl.customs.schema import (
+    DUCKDB_TYPES,
+    SOURCE_CENSUS_API,
+    SOURCE_CENSUS_PHASE_ONE,
+    hs_revision_for_year,
+)
 from etl.errors import SourceFormatError
 from etl.ingest.common import sha256_file
 
@@ -185,24 +198,52 @@ FROM checked
 """
 
 
-def prepare_parquet(ctx: FileContext, sha256: str) -> Prepared:
+# The all-products HS6 file (tradewartracker/us-china-overview): `hs6` with the month as the
+# pandas index `time`. Required columns; the others are known and either used (quantity, unit,
+# description, hs4 for the quarantine of HS4-only rows) or deliberately not landed: `hs4_o`
+# (the Phase One Annex 6.1 code the file was merged on), `low_catagory`/`high_catagory` (that
+# list's category; the annex is `tradewar_tracker/annex-6-1.csv`), `_merge` (pandas' merge
+# indicator). They describe the Phase One list, not the trade flow.
+HS6_REQUIRED = frozenset({"CTY_CODE", "china_exports", "hs6", "time"})
+HS6_KNOWN = HS6_REQUIRED | {
+    "china_exports_quant",
+    "quant_type",
+    "description",
+    "hs4",
+    "hs4_o",
+    "low_catagory",
+    "high_catagory",
+    "_merge",
+}
+
+
+def _read_parquet(ctx: FileContext) -> pa.Table:
     try:
         table = pq.read_table(ctx.path)
     except Exception as exc:  # pyarrow raises several error types for a file it cannot read
         raise SourceFormatError(ctx.display_name, f"cannot be read as Parquet: {exc}") from None
-    names = set(table.column_names)
-    layout = PARQUET_LAYOUTS.get(frozenset(names))
-    if layout is None:
-        expected = [sorted(k) for k in PARQUET_LAYOUTS]
-        unknown = sorted(names - set().union(*PARQUET_LAYOUTS))
-        missing = sorted(min((k - names for k in PARQUET_LAYOUTS), key=len))
-        raise SourceFormatError(
-            ctx.display_name,
-            f"unknown column(s) {unknown}" if unknown else f"missing column(s) {missing}",
-            field=(unknown or missing or [None])[0],
-            expected=f"the columns of one of {expected}",
-        )
-    code_col, level, desc_col = layout
+    # pandas stores a named index as ordinary columns and lists them in its schema metadata;
+    # one listed but absent would leave the month (or description) silently missing
+    pandas_meta = (table.schema.metadata or {}).get(b"pandas")
+    if pandas_meta is not None:
+        try:
+            index_columns = json.loads(pandas_meta).get("index_columns", [])
+        except (ValueError, AttributeError):
+            raise SourceFormatError(
+                ctx.display_name, "has unreadable pandas metadata", field="pandas"
+            ) from None
+        for name in index_columns:
+            if isinstance(name, str) and name not in table.column_names:
+                raise SourceFormatError(
+                    ctx.display_name,
+                    f"pandas index column {name!r} is named in the file's metadata but not stored",
+                    field=name,
+                )
+    return table
+
+
+def _month_periods(ctx: FileContext, table: pa.Table) -> pa.ChunkedArray:
+    """`time` (a timestamp, any unit/zone) -> 'YYYY-MM' of its UTC month start, else NULL."""
     time = table.column("time")
     if not pa.types.is_timestamp(time.type):
         raise SourceFormatError(
@@ -214,7 +255,28 @@ def prepare_parquet(ctx: FileContext, sha256: str) -> Prepared:
         pc.equal(pc.day(utc), 1),
         pc.equal(pc.cast(pc.subtract(utc, pc.floor_temporal(utc, unit="day")), pa.int64()), 0),
     )
-    period = pc.if_else(month_start, pc.strftime(utc, format="%Y-%m"), pa.scalar(None, pa.string()))
+    return pc.if_else(month_start, pc.strftime(utc, format="%Y-%m"), pa.scalar(None, pa.string()))
+
+
+def prepare_parquet(ctx: FileContext, sha256: str) -> Prepared:
+    table = _read_parquet(ctx)
+    names = set(table.column_names)
+    if HS6_REQUIRED <= names <= HS6_KNOWN:
+        return prepare_parquet_hs6(ctx, sha256, table)
+    layout = PARQUET_LAYOUTS.get(frozenset(names))
+    if layout is None:
+        layouts = [*PARQUET_LAYOUTS, HS6_REQUIRED]
+        expected = [sorted(k) for k in layouts]
+        unknown = sorted(names - set().union(*PARQUET_LAYOUTS, HS6_KNOWN))
+        missing = sorted(min((k - names for k in layouts), key=len))
+        raise SourceFormatError(
+            ctx.display_name,
+            f"unknown column(s) {unknown}" if unknown else f"missing column(s) {missing}",
+            field=(unknown or missing or [None])[0],
+            expected=f"the columns of one of {expected}",
+        )
+    code_col, level, desc_col = layout
+    period = _month_periods(ctx, table)
     value = table.column("china_exports").cast(pa.string())
     ctx = replace(ctx, sha256=sha256)
     n = table.num_rows
@@ -247,6 +309,175 @@ def prepare_parquet(ctx: FileContext, sha256: str) -> Prepared:
         rows_read=n,
         arrow_inputs={"census_parquet": text_table(len(cols), rows)},
     )
+
+
+def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    # a numeric code column has lost its leading zeros: as text it fails the 6-digit check
+    return table.column(name).cast(pa.string())
+
+
+def _number_column(ctx: FileContext, table: pa.Table, name: str) -> pa.ChunkedArray | pa.Array:
+    if name not in table.column_names:
+        return pa.nulls(table.num_rows, pa.float64())
+    column = table.column(name)
+    if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+        raise SourceFormatError(
+            ctx.display_name, f"column {name!r} is not numeric", field=name, value=str(column.type)
+        )
+    return column.cast(pa.float64())
+
+
+def prepare_parquet_hs6(ctx: FileContext, sha256: str, table: pa.Table) -> Prepared:
+    """The all-products HS6 file: one landed row per HS6, partner and month.
+
+    - `hs6` must be 6 digits of text (a numeric column would have lost leading zeros: bad_code).
+    - A row without `hs6` is quarantined as `hs4_only_row` (value: its `hs4`, else `hs4_o`):
+      the bundled file's 2021-02 rows are HS4 headings of the Phase One list only, without
+      CTY_CODE, so they are neither all-products nor HS6 flows.
+    - Several rows of one HS6, partner and month (the bundled file's energy rows are HS10
+      lines cut to HS6, e.g. 270112 coal in tonnes, 271112 propane in BBL then M3): the first
+      row carries their summed value (and quantity when the lines share a unit, else NULL),
+      the others are quarantined as `summed_into_row` naming the row (no dollar is lost).
+    - quantity <- `china_exports_quant`, unit <- `quant_type`; the unit '-' (no quantity,
+      always with quantity 0) lands as NULL quantity and unit.
+    """
+    ctx = replace(ctx, sha256=sha256)
+    n = table.num_rows
+    columns = {
+        "cty": _text_column(table, "CTY_CODE"),
+        "hs6": _text_column(table, "hs6"),
+        "hs4": _text_column(table, "hs4"),
+        "hs4_o": _text_column(table, "hs4_o"),
+        "value": _number_column(ctx, table, "china_exports"),
+        "qty": _number_column(ctx, table, "china_exports_quant"),
+        "unit": _text_column(table, "quant_type"),
+        "description": _text_column(table, "description"),
+        "period": _month_periods(ctx, table),
+        "time_text": table.column("time").cast(pa.string()),
+        "ordinality": pa.array(range(1, n + 1), pa.int64()),
+    }
+    inputs = pa.table(columns)
+    return Prepared(
+        source=SOURCE_CENSUS_API,
+        sha256=sha256,
+        relations=[(_hs6_relation_sql(ctx), n)],
+        rows_read=n,
+        arrow_inputs={"census_hs6": inputs},
+        views={"ref_census_countries": REFERENCE_VIEWS["ref_census_countries"]},
+    )
+
+
+def _hs6_relation_sql(ctx: FileContext) -> str:
+    group = "PARTITION BY _code, _partner, period"
+    return f"""
+WITH p AS (
+    SELECT t.*, m.iso3 AS _partner,
+        nullif(trim(t.hs6), '') AS _code,
+        TRY_CAST(substr(t.period, 1, 4) AS SMALLINT) AS _year,
+        TRY_CAST(substr(t.period, 6, 2) AS TINYINT) AS _month,
+        nullif(nullif(trim(t.unit), ''), '-') AS _unit
+    FROM census_hs6 AS t
+    LEFT JOIN ref_census_countries AS m ON m.code = trim(t.cty)
+),
+checked AS (
+    SELECT *, CASE
+        WHEN _code IS NULL
+            THEN {
+        rej(
+            "hs4_only_row",
+            "hs6",
+            "coalesce(hs4, hs4_o)",
+            "hs6 is empty: an HS4-only row (value = its hs4), not an HS6 flow of all products",
+        )
+    }
+        WHEN _partner IS NULL
+            THEN {
+        rej(
+            "unknown_partner",
+            "CTY_CODE",
+            "cty",
+            "CTY_CODE is not in reference/census_countries.csv",
+        )
+    }
+        WHEN NOT regexp_full_match(_code, '[0-9]{{6}}')
+            THEN {rej("bad_code", "hs6", "hs6", "hs6 is not 6 digits")}
+        WHEN period IS NULL OR _year IS NULL OR _month NOT BETWEEN 1 AND 12
+            THEN {rej("bad_period", "time", "time_text", "time is not a UTC month start")}
+        WHEN value IS NULL
+            THEN {rej("missing_value", "china_exports", "NULL", "trade value is empty")}
+        WHEN isnan(value) OR isinf(value)
+            THEN {rej("bad_value", "china_exports", "value", "trade value is not a number")}
+        WHEN value < 0
+            THEN {rej("negative_value", "china_exports", "value", "trade value is negative")}
+        WHEN qty IS NOT NULL AND (isnan(qty) OR isinf(qty) OR qty < 0)
+            THEN {
+        rej(
+            "bad_quantity",
+            "china_exports_quant",
+            "qty",
+            "china_exports_quant is not a non-negative number",
+        )
+    }
+    END AS _rej_field_check
+    FROM p
+),
+grouped AS (
+    -- loadable rows of one HS6, partner and month are summed into the first of them
+    SELECT *,
+        min(ordinality) FILTER (WHERE _rej_field_check IS NULL) OVER g AS _first_row,
+        sum(value) FILTER (WHERE _rej_field_check IS NULL) OVER g AS _group_value,
+        sum(CASE WHEN _unit IS NULL AND qty = 0 THEN NULL ELSE qty END)
+            FILTER (WHERE _rej_field_check IS NULL) OVER g AS _group_qty,
+        min(_unit) FILTER (WHERE _rej_field_check IS NULL AND qty > 0) OVER g AS _unit_lo,
+        max(_unit) FILTER (WHERE _rej_field_check IS NULL AND qty > 0) OVER g AS _unit_hi,
+        count(*) FILTER (WHERE _rej_field_check IS NULL) OVER g AS _group_rows
+    FROM checked
+    WINDOW g AS ({group})
+),
+final AS (
+    SELECT *,
+        CASE
+            WHEN _rej_field_check IS NOT NULL THEN _rej_field_check
+            WHEN ordinality <> _first_row THEN {
+        rej(
+            "summed_into_row",
+            "hs6",
+            "_code || ' ' || period || ' -> row ' || CAST(_first_row AS VARCHAR)",
+            "same hs6, partner and month as an earlier row (HS10 lines cut to HS6): its value "
+            "and quantity are added to that row",
+        )
+    }
+        END AS _rej,
+        -- one unit among the lines with a quantity: their sum in it; several units: no sum
+        CASE WHEN _unit_lo IS NULL OR _unit_lo = _unit_hi THEN coalesce(_unit_lo, _unit) END
+            AS _group_unit
+    FROM grouped
+)
+SELECT
+    'USA' AS reporter_iso3,
+    _partner AS partner_iso3,
+    'export' AS flow,
+    _code AS hs_code,
+    CAST(6 AS TINYINT) AS hs_level,
+    {hs_revision_for_year("_year")} AS hs_revision,
+    period,
+    _year AS period_year,
+    _group_value AS trade_value_usd,
+    _group_value AS source_value,
+    'USD' AS source_unit,
+    'FOB' AS valuation,
+    {lit(SOURCE_CENSUS_API)} AS source,
+    description,
+    {lineage_sql(ctx, "ordinality")},
+    _month AS period_month,
+    CASE WHEN _group_unit IS NOT NULL OR _group_rows = 1 THEN _group_qty END
+        AS quantity,
+    CAST(_group_unit AS {DUCKDB_TYPES["quantity_unit"]}) AS quantity_unit,
+    {REJECT_COLUMNS}
+FROM final
+"""
 
 
 def prepare_json(ctx: FileContext, sha256: str) -> Prepared:

@@ -81,31 +81,25 @@ def add_parsers(subparsers: Any) -> None:
 def cmd_landed(args: argparse.Namespace) -> int:
     import json
 
-    from rich.console import Console
-    from rich.table import Table
-
+    from etl import render
     from etl.customs.api import forget_files, landed_files
     from etl.settings import get_settings
 
     settings = get_settings()
-    console = Console(highlight=False)
+    console = render.console()
     if args.forget:
         for name, partitions in forget_files(settings, args.forget).items():
-            console.print(f"forgot {name}: {len(partitions)} partition(s) no longer fed by it")
+            console.print(
+                render.safe(f"forgot {name}: {len(partitions)} partition(s) no longer fed by it")
+            )
         return 0
     files = landed_files(settings)
     if args.json:
         print(json.dumps(files, indent=1))
         return 0
-    table = Table(title=f"landed customs files in {settings.warehouse / 'landed'}")
-    for col in ("file", "format", "source", "loaded", "quarantined", "partitions"):
-        table.add_column(
-            col,
-            justify="right" if col in ("loaded", "quarantined") else "left",
-            overflow="fold",  # a file name is what --forget takes: never cut it
-        )
-    for f in files:
-        table.add_row(
+    columns = ("file", "format", "source", "loaded", "quarantined", "partitions")
+    rows = [
+        (
             f["file"],
             f["format"],
             f["source"] or "",
@@ -113,48 +107,81 @@ def cmd_landed(args: argparse.Namespace) -> int:
             f"{f['rows_quarantined']:,}",
             str(len(f["partitions"])),
         )
-    console.print(table)
+        for f in files
+    ]
+    console.print(
+        render.table(
+            columns,
+            rows,
+            f"landed customs files in {settings.warehouse / 'landed'}",
+            justify={"loaded": "right", "quarantined": "right"},
+            overflow="fold",  # a file name is what --forget takes: never cut it
+        )
+    )
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from etl.customs.api import expand_paths, ingest_files
+    """Land the files given. A command-line writer fails at once when the warehouse is locked
+    (TARIFF_ETL_LOCK_WAIT_S, default 0), before parsing anything; a path that is not a regular
+    file (directory, FIFO, socket, device, dangling symlink) is refused by name."""
+    from etl import render
+    from etl.customs.api import FileResult, expand_paths, ingest_files
     from etl.customs.core import IngestOptions
-    from etl.errors import EtlError
+    from etl.customs.inbox import refusal
+    from etl.errors import EtlError, clip
+    from etl.lock import warehouse_lock
     from etl.settings import get_settings
 
     settings = get_settings()
     paths = expand_paths(args.paths)
-    results = ingest_files(
+    refused = {path: refusal(path) for path in paths}
+    with warehouse_lock(
+        settings.lock_path, "tariff-etl ingest (probe)", wait_s=settings.lock_wait_s
+    ):
+        pass  # a build or another writer holds it: fail now, naming the holder
+    landed = ingest_files(
         settings,
         args.format,
-        paths,
+        [path for path in paths if not refused[path]],
         options=IngestOptions(flow=args.flow, cny_per_usd=args.cny_per_usd),
         verify=args.verify,
         stop_on_error=False,
+        lock_wait_s=settings.lock_wait_s,
     )
-    table = Table(title=f"customs ingest ({args.format}) -> {settings.warehouse / 'landed'}")
-    for col in ("file", "status", "read", "loaded", "quarantined", "partitions written"):
-        table.add_column(col, justify="left" if col in ("file", "status") else "right")
+    by_path = {r.path: r for r in landed}
+    results = [
+        by_path.get(path)
+        or FileResult(path, 0, 0, 0, [], False, error=f"file {clip(str(path))}: {refused[path]}")
+        for path in paths
+    ]
+    rows = []
     for r in results:
         status = "ERROR" if r.error else ("unchanged" if r.skipped_unchanged else "loaded")
-        table.add_row(
-            str(r.path),
-            status,
-            f"{r.rows_read:,}",
-            f"{r.rows_loaded:,}",
-            f"{r.rows_quarantined:,}",
-            f"{len(r.partitions_written):,}",
+        rows.append(
+            (
+                str(r.path),
+                status,
+                f"{r.rows_read:,}",
+                f"{r.rows_loaded:,}",
+                f"{r.rows_quarantined:,}",
+                f"{len(r.partitions_written):,}",
+            )
         )
-    console = Console(highlight=False)
-    console.print(table)
+    columns = ("file", "status", "read", "loaded", "quarantined", "partitions written")
+    console = render.console()
+    console.print(
+        render.table(
+            columns,
+            rows,
+            f"customs ingest ({args.format}) -> {settings.warehouse / 'landed'}",
+            justify=dict.fromkeys(columns[2:], "right"),
+        )
+    )
     for r in results:
         if r.quarantine_reasons:
             reasons = ", ".join(f"{k} {v:,}" for k, v in r.quarantine_reasons.items())
-            console.print(f"quarantined in {r.path.name}: {reasons}")
+            console.print(render.safe(f"quarantined in {r.path.name}: {reasons}"))
     failed = [r for r in results if r.error]
     if failed:
         raise EtlError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from etl.ingest import (
+    china_annex_2025,
     china_exclusions,
     china_mof,
     hs_concordance,
@@ -14,6 +15,7 @@ from etl.ingest import (
     ita,
     piie,
     product_categories,
+    tradewar_tracker,
 )
 from etl.ingest.common import RawDataset, SourceFile
 
@@ -114,6 +116,24 @@ SOURCES: list[LandingSource] = [
         "china_exclusions/exclusion_items.csv",
         china_exclusions.load_items,
         "Items of China's exclusion lists",
+    ),
+    LandingSource(
+        "china_tcc_2025_02_annex1",
+        "china_retaliation_2025/china-15-030425.pdf",
+        china_annex_2025.load_annex,
+        "税委会公告2025年第2号 附件1: lines taxed +15% from 10 March 2025 (official PDF)",
+    ),
+    LandingSource(
+        "china_tcc_2025_02_annex2",
+        "china_retaliation_2025/china-10-030425.pdf",
+        china_annex_2025.load_annex,
+        "税委会公告2025年第2号 附件2: lines taxed +10% from 10 March 2025 (official PDF)",
+    ),
+    LandingSource(
+        "tradewar_tracker_tariff_list_2019",
+        "tradewar_tracker/new_tariff_list_2020.csv",
+        tradewar_tracker.load_tariff_list,
+        "PIIE's December 2019 China tariff levels on US goods by HS6, 12 dates 2018-2019",
     ),
     LandingSource(
         "product_categories",

@@ -1,8 +1,11 @@
 /*  The rates of every tariff line in force on every date its schedule changes: MFN rate (level
     plus all MFN changes so far), additional retaliatory rate (retaliation, changes,
-    suspensions and retaliation states so far, less the s.301 part while an exclusion list
-    covers the line) and the measures behind them. A line without an ad valorem MFN level
-    keeps a NULL MFN (and applied) rate.
+    suspensions and retaliation states so far, plus the actions folded by
+    int_tariff_action_lines_resolved while in force, less the s.301 part while an exclusion
+    list covers the line) and the measures behind them. A line without an ad valorem MFN level
+    keeps a NULL MFN (and applied) rate. As-of dates: every date a measure or action takes
+    effect or ends on the schedule, and the dates of recorded actions whose lines are unknown
+    (so every action date has a state).
     grain: one row per schedule, national tariff line and as-of date
     primary key: schedule_id, national_line_code, as_of_date */
 
@@ -12,12 +15,83 @@ tariff_lines as (
     select * from staging.stg_tariffs__schedule_lines
 ),
 
-line_rates as (
-    select * from staging.stg_tariffs__line_rates
+action_lines as (
+    select * from intermediate.int_tariff_action_lines_resolved
+    where int_tariff_action_lines_resolved.is_folded
+),
+
+actions as (
+    select * from staging.stg_tariffs__actions
+),
+
+dataset_measures as (
+    select * from staging.stg_tariffs__measures
+),
+
+action_measures as (
+    select distinct
+        actions.action_id as measure_id,
+        action_lines.schedule_id,
+        actions.action_kind as measure_kind,
+        actions.retaliation_basis,
+        1000 + dense_rank() over (order by actions.effective_date, actions.action_id)
+            as measure_sequence,
+        actions.effective_date,
+        actions.end_date,
+        false as is_mfn_component,
+        true as is_additional_component
+    from actions
+    inner join action_lines
+        on actions.action_id = action_lines.action_id
 ),
 
 measures as (
-    select * from staging.stg_tariffs__measures
+    select
+        dataset_measures.measure_id,
+        dataset_measures.schedule_id,
+        dataset_measures.measure_kind,
+        dataset_measures.retaliation_basis,
+        dataset_measures.measure_sequence,
+        dataset_measures.effective_date,
+        dataset_measures.end_date,
+        dataset_measures.is_mfn_component,
+        dataset_measures.is_additional_component
+    from dataset_measures
+    union all
+    select * from action_measures
+),
+
+line_rates as (
+    select
+        stg_tariffs__line_rates.schedule_id,
+        stg_tariffs__line_rates.national_line_code,
+        stg_tariffs__line_rates.measure_id,
+        stg_tariffs__line_rates.rate_pp
+    from staging.stg_tariffs__line_rates
+    union all
+    select
+        action_lines.schedule_id,
+        action_lines.national_line_code,
+        action_lines.action_id as measure_id,
+        cast(action_lines.rate_pp as double) as rate_pp
+    from action_lines
+),
+
+unknown_line_action_dates as (
+    -- recorded actions with no line list still give their date a state (nothing changes)
+    select
+        schedule_starts.schedule_id,
+        actions.effective_date
+    from actions
+    inner join (
+        select
+            dataset_measures.schedule_id,
+            min(dataset_measures.effective_date) as first_state_date
+        from dataset_measures
+        group by dataset_measures.schedule_id
+    ) as schedule_starts
+        on actions.effective_date > schedule_starts.first_state_date
+    where actions.is_in_force and actions.scope_kind = 'unknown_lines'
 ),
 
 exclusion_lines as (
@@ -46,6 +120,17 @@ schedule_dates as (
     where measures.measure_kind <> 'exclusion'
     union
     select
+        measures.schedule_id,
+        measures.end_date
+    from measures
+    where measures.measure_kind <> 'exclusion' and measures.end_date is not null
+    union
+    select
+        unknown_line_action_dates.schedule_id,
+        unknown_line_action_dates.effective_date
+    from unknown_line_action_dates
+    union
+    select
         exclusions.schedule_id,
         exclusions.effective_date
     from exclusions
@@ -67,6 +152,7 @@ rates_with_dates as (
         cast(line_rates.rate_pp as decimal(12, 4)) as rate_pp_exact,
 
         measures.effective_date,
+        measures.end_date,
         measures.measure_sequence,
         measures.measure_kind,
         measures.retaliation_basis,
@@ -75,7 +161,9 @@ rates_with_dates as (
 
     from line_rates
     inner join measures
-        on line_rates.measure_id = measures.measure_id
+        on
+            line_rates.measure_id = measures.measure_id
+            and line_rates.schedule_id = measures.schedule_id
 ),
 
 line_dates as (
@@ -127,6 +215,10 @@ stated as (
             line_dates.schedule_id = rates_with_dates.schedule_id
             and line_dates.national_line_code = rates_with_dates.national_line_code
             and line_dates.as_of_date >= rates_with_dates.effective_date
+            and (
+                rates_with_dates.end_date is null
+                or line_dates.as_of_date < rates_with_dates.end_date
+            )
     group by line_dates.schedule_id, line_dates.national_line_code, line_dates.as_of_date
 ),
 

@@ -1,10 +1,12 @@
 /*  The trade flows that can weight China's tariff lines, each tagged with its weight basis: US
     goods entering China, as reported by China (imports from the US) or by the US (exports to
     China), at HS4, HS6, HS8 or HS10. A weight basis is one source, reporter side, year, HS
-    revision and HS level, e.g. 'piie_itc_trade_map.chn_imports.2017.hs2017.hs8' or
-    'census_phase_one_products.usa_exports.2018.hs2017.hs4' (the revision is part of the key:
-    the same year downloaded in two HS editions is two bases, never summed). Where a source has both annual and
-    monthly rows for a basis, the annual rows are used (never both: no double counting).
+    revision and HS level, e.g. 'piie_itc_trade_map.chn_imports.2017.hs2017.hs8',
+    'census_phase_one_products.usa_exports.2018.hs2017.hs4' or (Census HS6, all products)
+    'us_census.usa_exports.2019.hs2017.hs6' (the revision is part of the key: the same year
+    downloaded in two HS editions is two bases, never summed). Where a source has both annual
+    and monthly rows for a basis, the annual rows are used (never both: no double counting).
+    Monthly rows keep their period_month (seasonality: int_weight_flows_monthly_shares).
     grain: one row per trade flow used as a weight
     primary key: trade_flow_id */
 

@@ -1,8 +1,11 @@
 /*  The weight bases the coverage marts can be read with: one per trade-flow source, reporter
     side, year and HS level of US goods entering China. product_scope 'phase_one_products'
     marks a source that covers only the products of the US-China Phase One list (the bundled
-    Census files): shares computed with it are shares within those products. A basis with
-    fewer than 12 months (months_covered) sums the months it has.
+    Census files): shares computed with it are shares within those products; the Census HS6
+    file (source us_census) covers all products. A basis with fewer than 12 months
+    (months_covered, is_complete_year = false; e.g. us_census 2021: January only) sums the
+    months it has: it is not an annual weight, its label says "partial year", and a band must
+    leave it out.
     grain: one row per weight basis
     primary key: weight_basis_id */
 
@@ -42,8 +45,14 @@ final as (
                 else 'US-reported exports to China'
             end,
             ', ', bases.weight_year,
-            case when bases.months_covered < 12 then concat(' (', bases.months_covered, ' months)')
-                else '' end,
+            case
+                when bases.months_covered < 12
+                    then concat(
+                        ' (partial year: ', bases.months_covered,
+                        ' of 12 months, not an annual weight)'
+                    )
+                else ''
+            end,
             ', HS', bases.hs_level,
             case
                 when bases.weight_source = 'census_phase_one_products'
