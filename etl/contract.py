@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "3.0.0"
+CONTRACT_VERSION = "4.0.0"
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,9 @@ SCHEDULE = _c(
     "schedule_id",
     TXT,
     "",
-    "tariff schedule: piie_2019_06 (HS10 lines, 2018-19 "
-    "rounds + exclusion lists) or ita_matrix_2025 (CN8 lines, state on 2025-03-28)",
+    "tariff schedule: piie_2019_06 (China's 2018 HS10 lines with every recorded action "
+    "from 2018-01-01 folded on them) or ita_matrix_2025 (CN8 lines: the ITA state on "
+    "2025-03-28 and the actions after it)",
 )
 LINE = _c(
     "national_line_code",
@@ -138,10 +139,11 @@ MARTS: dict[str, MartSpec] = {
                 HS6,
                 DESCRIPTION,
                 _c(
-                    "measure_ids",
+                    "action_ids",
                     TXT,
                     "",
-                    "comma-separated measures behind the rates, in effective order",
+                    "comma-separated tariff actions (dim_tariff_actions) whose rates are in "
+                    "force in the window, in effective order",
                 ),
                 _c(
                     "is_ad_valorem",
@@ -165,10 +167,24 @@ MARTS: dict[str, MartSpec] = {
                     "false = the list in force is known only in part (fewer items than it states)",
                 ),
                 _c(
+                    "incomplete_action_ids",
+                    TXT,
+                    "",
+                    "recorded actions in effect before the window ends whose lines the bundled "
+                    "data does not hold (MFN changes after 2019, Feb 2025 duties); NULL = none",
+                ),
+                _c(
+                    "is_rate_complete",
+                    BOOL,
+                    "",
+                    "false = an incomplete action may change this line's rate in the window",
+                ),
+                _c(
                     "mfn_rate_pct",
                     DBL,
                     "percent",
-                    "MFN rate (PIIE schedule; NULL for the 2025 matrix and for specific duties)",
+                    "MFN rate (PIIE schedule, 2019 rates carried forward; NULL for the 2025 "
+                    "matrix and for specific duties)",
                 ),
                 _c(
                     "additional_rate_pct", DBL, "percent", "additional retaliatory duty on US goods"
@@ -201,14 +217,34 @@ MARTS: dict[str, MartSpec] = {
                     "",
                     "the figure rests on an exclusion list known only in part",
                 ),
-                _c("covered_value_usd", DBL, "USD", "trade in HS8s with retaliation in force"),
+                _c(
+                    "has_incomplete_action",
+                    BOOL,
+                    "",
+                    "a recorded action with lines the bundled data does not hold took effect "
+                    "on or before this date",
+                ),
+                _c(
+                    "covered_value_usd",
+                    DBL,
+                    "USD",
+                    "trade in HS8s with retaliation in force, and while a duty on all US goods "
+                    "is in force also trade in codes that match no line",
+                ),
                 _c("not_covered_value_usd", DBL, "USD", "the rest of the sector's trade"),
                 _c("total_value_usd", DBL, "USD", "covered + not covered"),
                 _c(
                     "unmatched_value_usd",
                     DBL,
                     "USD",
-                    "trade in HS8s absent from the schedule (counted as not covered)",
+                    "trade in HS8s absent from the schedule",
+                ),
+                _c(
+                    "covered_by_blanket_only_value_usd",
+                    DBL,
+                    "USD",
+                    "part of covered_value_usd that is unmatched trade covered only by a duty "
+                    "on all US goods",
                 ),
                 _c("coverage_share", DBL, "share 0-1", "covered / total"),
             ),
@@ -308,13 +344,20 @@ MARTS: dict[str, MartSpec] = {
                     "weighting_method",
                     TXT,
                     "",
-                    "exact_hs8, hs6, concordance (HS6+ bases) or hs4 (HS4 bases)",
+                    "band methods: hs8_recoded (China HS8 bases), by_2017_hs8_shares (HS6/HS4 "
+                    "bases); diagnostics: exact_hs8, hs6, concordance, hs4",
                 ),
                 _c("category", TXT, "", "product category, or 'all' (whole taxed base)"),
                 _c("window_months", INT, "months", "length of the exemption window"),
                 _c("window_start_date", DATE, "date", "first day of the window"),
                 _c("window_end_date", DATE, "date", "end of the window (exclusive)"),
                 WEIGHT_YEAR,
+                _c(
+                    "is_band_method",
+                    BOOL,
+                    "",
+                    "the method defines fct_exemption_band; false = a diagnostic",
+                ),
                 _c("lines_taxed", BIG, "count", "taxed lines"),
                 _c("lines_covered", BIG, "count", "taxed lines the scenario exempts"),
                 _c(
@@ -342,7 +385,20 @@ MARTS: dict[str, MartSpec] = {
                     "duty_relief_usd",
                     DBL,
                     "USD",
-                    "value x rate / 100 x window_months / 12 over exempted lines",
+                    "value x rate / 100 x the share of a year's trade in the window's months "
+                    "(seasonal profile of US exports by HS6; months / 12 without one)",
+                ),
+                _c(
+                    "duty_relief_flat_usd",
+                    DBL,
+                    "USD",
+                    "value x rate / 100 x window_months / 12 (no seasonality)",
+                ),
+                _c(
+                    "seasonal_value_share",
+                    DBL,
+                    "share 0-1",
+                    "share of the relief base (value x rate) whose product had a seasonal profile",
                 ),
                 _c(
                     "unmatched_taxed_value_usd",
@@ -421,6 +477,124 @@ MARTS: dict[str, MartSpec] = {
                 _c("hs_codes", BIG, "count", "distinct HS codes with trade"),
                 _c("trade_value_usd", DBL, "USD", "total trade of the basis"),
             ),
+        ),
+        MartSpec(
+            "dim_tariff_actions",
+            "one row per tariff action",
+            ("action_id",),
+            "Every recorded change of China's duties on US goods since 2018 "
+            "(data/reference/tariff_actions) with its scope, operation and evidence.",
+            (
+                _c("action_id", TXT, "", "action id: CHN-<effective yyyymmdd>-<what>"),
+                _c("action_title", TXT, "", "what the action did"),
+                _c("announcement", TXT, "", "the announcement, where the bundled data names it"),
+                _c("announced_date", DATE, "date", "date announced, where known"),
+                _c("effective_date", DATE, "date", "first day in force"),
+                _c("end_date", DATE, "date", "first day no longer in force; NULL = open"),
+                _c("ended_by_action_id", TXT, "", "the later action that ended it"),
+                _c("is_in_force", BOOL, "", "false = announced but never took effect"),
+                _c(
+                    "action_kind",
+                    TXT,
+                    "",
+                    "mfn_level, mfn_change, retaliation, retaliation_change, "
+                    "retaliation_state, suspension, exclusion",
+                ),
+                _c("retaliation_basis", TXT, "", "US measure retaliated against: s232, s301, ieepa"),
+                _c("operation", TXT, "", "add, set, scale, suspend or exclude"),
+                _c(
+                    "scope_kind",
+                    TXT,
+                    "",
+                    "dataset_measure, exclusion_list, line_list, derived, action_lines, "
+                    "all_us_goods or unknown_lines",
+                ),
+                _c(
+                    "scope_reference",
+                    TXT,
+                    "",
+                    "the measure, list ids, derivation method or earlier action of the scope",
+                ),
+                _c(
+                    "evidence",
+                    TXT,
+                    "",
+                    "official_list, published_dataset, derived (method_note) or blanket",
+                ),
+                _c(
+                    "is_complete",
+                    BOOL,
+                    "",
+                    "false = its line list is not (fully) in the bundled data",
+                ),
+                _c("folded_on_schedules", TXT, "", "schedules whose timeline takes it"),
+                _c("lines_in_scope", BIG, "count", "2018 national lines (piie_2019_06) it changes"),
+                _c(
+                    "lines_in_scope_2025_matrix",
+                    BIG,
+                    "count",
+                    "CN8 lines of the 2025 matrix it changes",
+                ),
+                _c("listed_codes", BIG, "count", "codes in its explicit line list(s)"),
+                _c(
+                    "listed_codes_unmatched_2018",
+                    BIG,
+                    "count",
+                    "listed codes matching no 2018 line, exactly or by subheading",
+                ),
+                _c("method_note", TXT, "", "how derived lines were reconstructed"),
+                _c("completeness_note", TXT, "", "what the bundled data cannot say"),
+                _c("evidence_source", TXT, "", "where the dates and lines come from"),
+                _c("source_file", TXT, "", "the reviewed record's file"),
+                _c("rate_pp", DBL, "percentage points", "rate of a blanket action"),
+                _c("scale_factor", DBL, "factor", "factor of a scale action"),
+                _c("suspended_points", DBL, "percentage points", "points a suspension lifts"),
+            ),
+        ),
+        MartSpec(
+            "fct_tariff_action_lines",
+            "one row per schedule, tariff action and national tariff line",
+            ("schedule_id", "action_id", "national_line_code"),
+            "The national lines each tariff action changes, by how much, and how they were "
+            "found.",
+            (
+                SCHEDULE,
+                _c("action_id", TXT, "", "tariff action (dim_tariff_actions)"),
+                LINE,
+                _c("effective_date", DATE, "date", "the action's first day in force"),
+                _c(
+                    "match_step",
+                    TXT,
+                    "",
+                    "published_dataset, exclusion_list, exact, subheading, all_us_goods, "
+                    "action_lines, or sep2019_<support> for the reconstructed 2019 round",
+                ),
+                _c("is_folded", BOOL, "", "the line's timeline takes this change"),
+                _c("listed_code", TXT, "", "the listed code that matched the line"),
+                HS8,
+                DESCRIPTION,
+                _c(
+                    "rate_change_pp",
+                    DBL,
+                    "percentage points",
+                    "change of the additional rate (NULL for exclusions: they lift the s.301 "
+                    "part; 0 = evidence considered, not applied)",
+                ),
+                _c(
+                    "hs6_list_rise_pp",
+                    DBL,
+                    "percentage points",
+                    "2019 round: rise of the HS6's rate in PIIE's December 2019 list",
+                ),
+                _c(
+                    "matrix_residual_pp",
+                    DBL,
+                    "percentage points",
+                    "2019 round: twice the 2025 ITA rate less the June 2019 state and the "
+                    "March 2025 annex duties",
+                ),
+            ),
+            partition_by=("schedule_id",),
         ),
     ]
 }

@@ -46,8 +46,11 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def _number(value: Any) -> Any:
-    # the strict loader keeps unquoted numbers as written; only plain decimals are numbers here
-    return value.to_float() if isinstance(value, YamlNumber) else value
+    # the strict loader keeps unquoted numbers as written; only plain decimals are numbers here,
+    # and a whole number with a leading zero (034: octal 28 in YAML 1.1) is refused by to_int
+    if isinstance(value, YamlNumber):
+        return value.to_float() if "." in value.text else value.to_int()
+    return value
 
 
 Number = Annotated[float, BeforeValidator(_number)]

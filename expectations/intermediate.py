@@ -78,7 +78,10 @@ def int_tariff_lines_weighted():
             rows_at_least(1000),
             unique_key("schedule_id", "national_line_code", "weight_basis_id", "weighting_method"),
             *not_null("trade_value_usd", "is_trade_matched", "weight_year", "weight_basis_id"),
-            in_set("weighting_method", ["exact_hs8", "hs6", "concordance", "hs4"]),
+            in_set(
+                "weighting_method",
+                ["hs8_recoded", "by_2017_hs8_shares", "exact_hs8", "hs6", "concordance", "hs4"],
+            ),
             between("trade_value_usd", 0, None),
         ],
     )
@@ -144,6 +147,31 @@ def int_weight_bases():
     )
 
 
+def int_weight_flows_monthly_shares():
+    return suite(
+        "intermediate.int_weight_flows_monthly_shares",
+        [
+            rows_at_least(12),
+            unique_key(
+                "weight_source",
+                "reporter_iso3",
+                "partner_iso3",
+                "flow_direction",
+                "hs_level",
+                "hs_code",
+                "calendar_month",
+            ),
+            *not_null(
+                "weight_source", "hs_code", "calendar_month", "avg_month_share", "years_averaged"
+            ),
+            between("calendar_month", 1, 12),
+            between("avg_month_share", 0, 1),
+            between("years_averaged", 1, None),
+            in_set("hs_level", [4, 6]),
+        ],
+    )
+
+
 def int_tariff_action_lines_resolved():
     return suite(
         "intermediate.int_tariff_action_lines_resolved",
@@ -165,6 +193,7 @@ BUILDERS = [
     int_trade_flows_joined_to_tariff_lines,
     int_weight_flows,
     int_weight_bases,
+    int_weight_flows_monthly_shares,
     int_tariff_lines_weighted,
     int_hs_codes_categorized,
     int_mof_list_compared_to_piie,

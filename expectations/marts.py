@@ -113,7 +113,10 @@ def fct_exemption_coverage():
                 "weight_year",
                 "weight_basis_id",
             ),
-            in_set("weighting_method", ["exact_hs8", "hs6", "concordance", "hs4"]),
+            in_set(
+                "weighting_method",
+                ["hs8_recoded", "by_2017_hs8_shares", "exact_hs8", "hs6", "concordance", "hs4"],
+            ),
             between("coverage_share", 0, 1),
             between("duty_relief_usd", 0, None),
             _at_least("taxed_value_usd", "covered_value_usd"),
@@ -166,6 +169,32 @@ def dim_weight_bases():
     )
 
 
+def dim_tariff_actions():
+    return suite(
+        "marts.dim_tariff_actions",
+        [
+            rows_at_least(20),
+            unique_key("action_id"),
+            *not_null("action_id", "effective_date", "operation", "scope_kind", "evidence"),
+            *not_null("is_complete", "is_in_force", "lines_in_scope"),
+            in_set("evidence", ["official_list", "published_dataset", "derived", "blanket"]),
+            between("lines_in_scope", 0, None),
+        ],
+    )
+
+
+def fct_tariff_action_lines():
+    return suite(
+        "marts.fct_tariff_action_lines",
+        [
+            rows_at_least(1000),
+            unique_key("schedule_id", "action_id", "national_line_code"),
+            *not_null("schedule_id", "action_id", "national_line_code", "match_step"),
+            between("rate_change_pp", -200, 200),
+        ],
+    )
+
+
 BUILDERS = [
     fct_tariff_timeline,
     fct_retaliation_coverage,
@@ -175,4 +204,6 @@ BUILDERS = [
     fct_exemption_coverage,
     fct_exemption_band,
     dim_weight_bases,
+    dim_tariff_actions,
+    fct_tariff_action_lines,
 ]

@@ -324,6 +324,29 @@ def exemption_scenario_rules():
     )
 
 
+def piie_tariff_events():
+    """PIIE's dated event list: one row per date, four average tariffs in percent."""
+    rates = [
+        "cn_tariff_on_row_pct",
+        "cn_tariff_on_us_pct",
+        "us_tariff_on_cn_pct",
+        "us_tariff_on_row_pct",
+    ]
+    return suite(
+        "raw.piie_tariff_events",
+        [
+            *_basic(
+                "piie_tariff_events",
+                ["event_date", "tariff_action", *rates],
+                2,
+                ("event_date", "tariff_action", *rates),
+            ),
+            unique_key("event_date"),
+            *(between(rate, 0, 1000) for rate in rates),
+        ],
+    )
+
+
 BUILDERS = [
     tariff_measures,
     tariff_lines,
@@ -342,4 +365,5 @@ BUILDERS = [
     exemption_scenarios,
     exemption_scenario_windows,
     exemption_scenario_rules,
+    piie_tariff_events,
 ]

@@ -229,6 +229,21 @@ def stg_tariffs__action_line_lists():
     )
 
 
+def stg_piie__tariff_events():
+    return suite(
+        "staging.stg_piie__tariff_events",
+        [
+            rows_at_least(2),
+            unique_key("event_date"),
+            unique_key("event_number"),
+            *not_null("event_date", "event_number", "tariff_action", "cn_tariff_on_us_pct"),
+            between("event_date", datetime(2018, 1, 1), datetime(2036, 1, 1)),
+            between("cn_tariff_on_us_pct", 0, 1000),
+            between("us_tariff_on_cn_pct", 0, 1000),
+        ],
+    )
+
+
 BUILDERS = [
     stg_tariffs__actions,
     stg_tariffs__action_line_lists,
@@ -246,4 +261,5 @@ BUILDERS = [
     stg_scenarios__scenarios,
     stg_scenarios__windows,
     stg_scenarios__rules,
+    stg_piie__tariff_events,
 ]

@@ -14,6 +14,7 @@ from etl.ingest import (
     hs_nomenclature,
     ita,
     piie,
+    piie_events,
     product_categories,
     tradewar_tracker,
 )
@@ -134,6 +135,12 @@ SOURCES: list[LandingSource] = [
         "tradewar_tracker/new_tariff_list_2020.csv",
         tradewar_tracker.load_tariff_list,
         "PIIE's December 2019 China tariff levels on US goods by HS6, 12 dates 2018-2019",
+    ),
+    LandingSource(
+        "piie_trade_war_chart",
+        "piie_trade_war_chart/tariffs_bown_timeline.csv",
+        piie_events.load_events,
+        "PIIE's dated US-China tariff events 2018-2025 with China's average tariff on US goods",
     ),
     LandingSource(
         "product_categories",

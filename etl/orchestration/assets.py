@@ -12,6 +12,7 @@ from etl.contract import MARTS
 from etl.settings import get_settings
 
 RAW_DATASETS = (
+    "action_line_lists",
     "exclusion_announcements",
     "exclusion_items",
     "exemption_scenario_rules",
@@ -22,8 +23,10 @@ RAW_DATASETS = (
     "hs_sections",
     "mof_retaliation_list_2018",
     "piie_sectors",
+    "piie_tariff_events",
     "product_categories",
     "retaliation_matrix",
+    "tariff_actions",
     "tariff_line_rates",
     "tariff_lines",
     "tariff_measures",

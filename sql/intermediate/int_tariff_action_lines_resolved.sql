@@ -94,7 +94,10 @@ list_exact as (
         listed_codes.action_id,
         tariff_lines.national_line_code,
         'exact' as match_step,
-        listed_codes.rate_pp
+        listed_codes.rate_pp,
+        listed_codes.code as listed_code,
+        cast(null as decimal(12, 4)) as hs6_rise_pp,
+        cast(null as decimal(12, 4)) as matrix_residual_pp
     from listed_codes
     inner join tariff_lines
         on listed_codes.code = tariff_lines.hs8_code
@@ -106,7 +109,8 @@ list_recoded as (
         schedules_of_list_actions.schedule_id,
         listed_codes.action_id,
         listed_codes.hs6_code,
-        max(listed_codes.rate_pp) as rate_pp
+        max(listed_codes.rate_pp) as rate_pp,
+        list(listed_codes.code order by listed_codes.code) as listed_codes
     from listed_codes
     inner join schedules_of_list_actions
         on listed_codes.action_id = schedules_of_list_actions.action_id
@@ -126,7 +130,10 @@ list_subheading as (
         list_recoded.action_id,
         tariff_lines.national_line_code,
         'subheading' as match_step,
-        list_recoded.rate_pp
+        list_recoded.rate_pp,
+        list_recoded.listed_codes[1] as listed_code,
+        cast(null as decimal(12, 4)) as hs6_rise_pp,
+        cast(null as decimal(12, 4)) as matrix_residual_pp
     from list_recoded
     inner join tariff_lines
         on
@@ -260,7 +267,10 @@ sep2019_lines as (
                 and sep2019_classified.hs6_rise_pp in (5, 10)
                 then sep2019_classified.hs6_rise_pp
             else 0
-        end as rate_pp
+        end as rate_pp,
+        cast(null as varchar) as listed_code,
+        sep2019_classified.hs6_rise_pp,
+        sep2019_classified.matrix_residual_pp
     from sep2019_classified
     inner join actions
         on actions.scope_method = 'sep2019_hs6_list_and_matrix_residual'
@@ -274,7 +284,10 @@ blanket_lines as (
         folded_actions.action_id,
         tariff_lines.national_line_code,
         'all_us_goods' as match_step,
-        folded_actions.rate_pp
+        folded_actions.rate_pp,
+        cast(null as varchar) as listed_code,
+        cast(null as decimal(12, 4)) as hs6_rise_pp,
+        cast(null as decimal(12, 4)) as matrix_residual_pp
     from folded_actions
     inner join tariff_lines
         on folded_actions.schedule_id = tariff_lines.schedule_id
@@ -299,7 +312,10 @@ derived_from_action as (
         case actions.operation
             when 'scale' then cast(own_lines.rate_pp * (actions.scale_factor - 1) as decimal(12, 4))
             when 'suspend' then -coalesce(actions.suspended_points, own_lines.rate_pp)
-        end as rate_pp
+        end as rate_pp,
+        cast(null as varchar) as listed_code,
+        cast(null as decimal(12, 4)) as hs6_rise_pp,
+        cast(null as decimal(12, 4)) as matrix_residual_pp
     from actions
     inner join own_lines
         on actions.scope_action_id = own_lines.action_id
@@ -320,6 +336,9 @@ final as (
 
         all_lines.match_step,
         folded_actions.action_id is not null as is_folded,
+        all_lines.listed_code,
+        cast(all_lines.hs6_rise_pp as decimal(12, 4)) as hs6_rise_pp,
+        cast(all_lines.matrix_residual_pp as decimal(12, 4)) as matrix_residual_pp,
         cast(all_lines.rate_pp as decimal(12, 4)) as rate_pp
 
     from all_lines

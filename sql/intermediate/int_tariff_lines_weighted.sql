@@ -1,18 +1,23 @@
 /*  The trade value each tariff line stands for, for every weight basis (int_weight_flows: a
-    source, reporter side, year and HS level) and every weighting method the basis allows:
-    exact_hs8    China-reported HS8 bases only: the value of the line's 8-digit code (split
-                 equally among the schedule's lines sharing that HS8);
-    hs6          bases at HS6 or finer: all trade in the line's 6-digit subheading, split
-                 equally among the schedule's lines in it (assumes the subheading is taxed
-                 alike);
-    concordance  bases at HS6 or finer. Lines of the basis's HS revision: as hs6. HS2022 lines
-                 on an HS2017 basis: the UN HS2022 -> HS2017 table maps the subheading to HS2017
-                 ones; each HS2017 subheading's value goes to the HS2022 subheading with the
-                 same code where there is one, else is split equally among the HS2022
-                 subheadings mapped to it; then among the schedule's lines. Other revision
-                 pairs: no row (no table);
-    hs4          HS4 bases (e.g. US-reported Census headings): all trade in the line's 4-digit
-                 heading, split equally among the schedule's lines in it.
+    source, reporter side, year and HS level) and every weighting method the basis allows.
+    Band methods (estimates defended in print; fct_exemption_band uses only these):
+    hs8_recoded          China-reported HS8 bases: a line gets the value of its own 8-digit
+                         code; only value whose code no longer exists in the schedule
+                         (re-coded) is spread, equally, over the lines of the same subheading
+                         (via the UN HS2022->HS2017 table across revisions) that have no exact
+                         match and are new codes since the 2018 schedule; value of codes that
+                         still exist but are not taxed stays out of the taxed base.
+    by_2017_hs8_shares   HS6 (or HS4) bases, e.g. US-reported exports: a subheading's value is
+                         split over its lines in proportion to the lines' hs8_recoded values
+                         on China's 2017 HS8 imports, whose denominator includes the
+                         subheading's untaxed codes, so untaxed lines keep their share out
+                         (a subheading without 2017 trade: equal split).
+    Diagnostics (published, flagged is_band_method = false, never define the band):
+    exact_hs8    the value of the line's 8-digit code only (loses re-coded goods: soybeans);
+    hs6          all trade in the line's subheading, split equally among the schedule's lines
+                 in it (gives untaxed siblings' trade to taxed lines);
+    concordance  as hs6, HS2022 lines mapped to HS2017 subheadings by the UN table;
+    hs4          HS4 bases: all trade in the heading, split equally among its lines.
     Each split preserves totals, so no value is counted twice.
     grain: one row per schedule, national tariff line, weight basis and weighting method
     primary key: schedule_id, national_line_code, weight_basis_id, weighting_method */
@@ -210,6 +215,239 @@ concordance_same_revision as (
     where hs6.hs_revision = bases.hs_revision
 ),
 
+-- hs8_recoded ----------------------------------------------------------------------------
+codes_2018 as (
+    select distinct tariff_lines.hs8_code
+    from tariff_lines
+    where tariff_lines.schedule_id = 'piie_2019_06'
+),
+
+schedule_hs8 as (
+    select distinct
+        tariff_lines.schedule_id,
+        tariff_lines.hs_revision,
+        tariff_lines.hs8_code,
+        tariff_lines.hs6_code,
+        tariff_lines.schedule_id = 'piie_2019_06' or codes_2018.hs8_code is null as is_new_code
+    from tariff_lines
+    left join codes_2018
+        on tariff_lines.hs8_code = codes_2018.hs8_code
+),
+
+china_hs8_bases as (
+    select * from bases
+    where bases.hs_level = 8 and bases.reporter_iso3 = 'CHN'
+),
+
+schedules as (
+    select distinct
+        schedule_hs8.schedule_id,
+        schedule_hs8.hs_revision
+    from schedule_hs8
+),
+
+retired_values as (
+    -- basis codes that are no code of the schedule
+    select
+        schedules.schedule_id,
+        schedules.hs_revision as schedule_revision,
+        basis_hs8.weight_basis_id,
+        basis_hs8.hs8_code,
+        left(basis_hs8.hs8_code, 6) as hs6_code,
+        basis_hs8.trade_value_usd
+    from basis_hs8
+    inner join china_hs8_bases
+        on basis_hs8.weight_basis_id = china_hs8_bases.weight_basis_id
+    cross join schedules
+    where not exists (
+        select 1
+        from schedule_hs8
+        where
+            schedule_hs8.schedule_id = schedules.schedule_id
+            and schedule_hs8.hs8_code = basis_hs8.hs8_code
+    )
+),
+
+retired_pools as (
+    -- re-coded value per subheading of the schedule's revision
+    select
+        retired_values.schedule_id,
+        retired_values.weight_basis_id,
+        retired_values.hs6_code,
+        sum(retired_values.trade_value_usd) as pool_usd
+    from retired_values
+    where retired_values.schedule_revision = 'HS2017'
+    group by all
+    union all
+    select
+        retired_values.schedule_id,
+        retired_values.weight_basis_id,
+        concordance_shares.from_hs6 as hs6_code,
+        sum(
+            retired_values.trade_value_usd
+            * cast(concordance_shares.value_share as decimal(18, 12))
+        ) as pool_usd
+    from retired_values
+    inner join concordance_shares
+        on retired_values.hs6_code = concordance_shares.to_hs6
+    where retired_values.schedule_revision = 'HS2022' and concordance_shares.value_share > 0
+    group by all
+),
+
+recoded_targets as (
+    -- lines that may take re-coded value: new codes with no exact match of their own
+    select
+        lines_counted.schedule_id,
+        lines_counted.national_line_code,
+        lines_counted.hs6_code,
+        china_hs8_bases.weight_basis_id,
+        count(*) over (
+            partition by lines_counted.schedule_id, china_hs8_bases.weight_basis_id,
+            lines_counted.hs6_code
+        ) as targets_in_hs6
+    from lines_counted
+    inner join schedule_hs8
+        on
+            lines_counted.schedule_id = schedule_hs8.schedule_id
+            and lines_counted.hs8_code = schedule_hs8.hs8_code
+    cross join china_hs8_bases
+    where
+        schedule_hs8.is_new_code
+        and not exists (
+            select 1
+            from basis_hs8
+            where
+                basis_hs8.weight_basis_id = china_hs8_bases.weight_basis_id
+                and basis_hs8.hs8_code = lines_counted.hs8_code
+        )
+),
+
+hs8_recoded as (
+    select
+        exact_hs8.schedule_id,
+        exact_hs8.national_line_code,
+        exact_hs8.hs_revision,
+        exact_hs8.weight_basis_id,
+        'hs8_recoded' as weighting_method,
+        exact_hs8.is_trade_matched or coalesce(retired_pools.pool_usd, 0) > 0
+            as is_trade_matched,
+        exact_hs8.trade_value_usd
+        + coalesce(retired_pools.pool_usd / recoded_targets.targets_in_hs6, 0)
+            as trade_value_usd
+    from exact_hs8
+    left join recoded_targets
+        on
+            exact_hs8.schedule_id = recoded_targets.schedule_id
+            and exact_hs8.national_line_code = recoded_targets.national_line_code
+            and exact_hs8.weight_basis_id = recoded_targets.weight_basis_id
+    left join retired_pools
+        on
+            recoded_targets.schedule_id = retired_pools.schedule_id
+            and recoded_targets.weight_basis_id = retired_pools.weight_basis_id
+            and recoded_targets.hs6_code = retired_pools.hs6_code
+),
+
+-- by_2017_hs8_shares ---------------------------------------------------------------------
+reference_basis as (
+    -- China's latest HS2017 HS8 imports from the US (PIIE's 2017 values)
+    select china_hs8_bases.weight_basis_id
+    from china_hs8_bases
+    where china_hs8_bases.hs_revision = 'HS2017'
+    order by china_hs8_bases.weight_year desc, china_hs8_bases.weight_basis_id
+    limit 1
+),
+
+reference_line_values as (
+    select hs8_recoded.*
+    from hs8_recoded
+    inner join reference_basis
+        on hs8_recoded.weight_basis_id = reference_basis.weight_basis_id
+),
+
+reference_code_totals as (
+    -- every 2017 value of a subheading / heading, taxed or not, matched or not
+    select
+        left(basis_hs8.hs8_code, 6) as hs_code,
+        sum(basis_hs8.trade_value_usd) as total_usd
+    from basis_hs8
+    inner join reference_basis
+        on basis_hs8.weight_basis_id = reference_basis.weight_basis_id
+    group by left(basis_hs8.hs8_code, 6)
+    union all
+    select
+        left(basis_hs8.hs8_code, 4) as hs_code,
+        sum(basis_hs8.trade_value_usd) as total_usd
+    from basis_hs8
+    inner join reference_basis
+        on basis_hs8.weight_basis_id = reference_basis.weight_basis_id
+    group by left(basis_hs8.hs8_code, 4)
+),
+
+basis_codes as (
+    select
+        basis_hs6.weight_basis_id,
+        basis_hs6.hs6_code as hs_code,
+        basis_hs6.trade_value_usd
+    from basis_hs6
+    inner join bases
+        on basis_hs6.weight_basis_id = bases.weight_basis_id
+    where bases.hs_level = 6
+    union all
+    select
+        basis_hs4.weight_basis_id,
+        basis_hs4.hs4_code as hs_code,
+        basis_hs4.trade_value_usd
+    from basis_hs4
+),
+
+shared_lines as (
+    select
+        lines_counted.schedule_id,
+        lines_counted.national_line_code,
+        lines_counted.hs_revision,
+        bases.weight_basis_id,
+        case when bases.hs_level = 6 then lines_counted.hs6_code else lines_counted.hs4_code end
+            as hs_code,
+        case when bases.hs_level = 6 then lines_counted.lines_in_hs6 else lines_counted.lines_in_hs4 end
+            as lines_in_code
+    from lines_counted
+    cross join bases
+    where bases.hs_level in (4, 6)
+),
+
+by_2017_hs8_shares as (
+    select
+        shared_lines.schedule_id,
+        shared_lines.national_line_code,
+        shared_lines.hs_revision,
+        shared_lines.weight_basis_id,
+        'by_2017_hs8_shares' as weighting_method,
+        basis_codes.hs_code is not null as is_trade_matched,
+        coalesce(
+            case
+                when coalesce(reference_code_totals.total_usd, 0) > 0
+                    then basis_codes.trade_value_usd
+                    * (
+                        coalesce(reference_line_values.trade_value_usd, 0)
+                        / reference_code_totals.total_usd
+                    )
+                else basis_codes.trade_value_usd / shared_lines.lines_in_code
+            end,
+            0
+        ) as trade_value_usd
+    from shared_lines
+    left join basis_codes
+        on
+            shared_lines.weight_basis_id = basis_codes.weight_basis_id
+            and shared_lines.hs_code = basis_codes.hs_code
+    left join reference_code_totals
+        on shared_lines.hs_code = reference_code_totals.hs_code
+    left join reference_line_values
+        on
+            shared_lines.schedule_id = reference_line_values.schedule_id
+            and shared_lines.national_line_code = reference_line_values.national_line_code
+),
+
 unioned as (
     select * from exact_hs8
     union all
@@ -220,6 +458,10 @@ unioned as (
     select * from concordance_across_revisions
     union all
     select * from concordance_same_revision
+    union all
+    select * from hs8_recoded
+    union all
+    select * from by_2017_hs8_shares
 ),
 
 final as (
@@ -231,6 +473,7 @@ final as (
 
         bases.weight_year,
         unioned.is_trade_matched,
+        unioned.weighting_method in ('hs8_recoded', 'by_2017_hs8_shares') as is_band_method,
 
         cast(unioned.trade_value_usd as decimal(38, 6)) as trade_value_usd
 

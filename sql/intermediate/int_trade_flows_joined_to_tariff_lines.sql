@@ -1,6 +1,7 @@
 /*  China's 2017 imports from the US by HS8, on every as-of date of the tariff schedule of the
     same HS revision, with the tariff state of the HS8 and its PIIE sector. Trade in an HS8
-    absent from the schedule is kept, unmatched.
+    absent from the schedule is kept, unmatched; it is covered only while a duty on all US
+    goods (a blanket action, int_blanket_rates_by_date) is in force, and flagged so.
     grain: one row per trade flow and as-of date
     primary key: trade_flow_id, as_of_date */
 
@@ -20,6 +21,10 @@ hs8_states as (
 
 sectors as (
     select * from staging.stg_piie__sectors
+),
+
+blanket as (
+    select * from intermediate.int_blanket_rates_by_date
 ),
 
 as_of_dates as (
@@ -52,7 +57,9 @@ joined as (
         flows_by_date.period_year as weight_year,
         coalesce(sectors.sector, 'Not in PIIE sector list') as sector,
         hs8_states.hs8_code is not null as has_tariff_line,
-        coalesce(hs8_states.is_covered, false) as is_covered,
+        coalesce(hs8_states.is_covered, coalesce(blanket.blanket_rate_pp, 0) > 0) as is_covered,
+        hs8_states.hs8_code is null and coalesce(blanket.blanket_rate_pp, 0) > 0
+            as is_covered_by_blanket_only,
         coalesce(hs8_states.has_incomplete_exclusion_list, false)
             as has_incomplete_exclusion_list,
         hs8_states.lines_total,
@@ -71,6 +78,10 @@ joined as (
             and flows_by_date.as_of_date = hs8_states.as_of_date
     left join sectors
         on flows_by_date.hs8_code = sectors.hs8_code
+    left join blanket
+        on
+            flows_by_date.hs_revision = blanket.hs_revision
+            and flows_by_date.as_of_date = blanket.as_of_date
 )
 
 select * from joined

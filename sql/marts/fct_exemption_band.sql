@@ -1,6 +1,7 @@
 /*  The honest answer to "how much of the taxed trade would the exemption cover?": per scenario,
-    the lowest and highest coverage share across every estimate (weight basis x weighting
-    method), beside the share the story claims (where the scenario states one). Estimates are
+    the lowest and highest coverage share across every defensible estimate (weight basis x
+    band weighting method, complete years only; the diagnostics exact_hs8, hs6, concordance and
+    hs4 and partial years never define it), beside the share the story claims (where the scenario states one). Estimates are
     banded separately by product scope: 'all_products' bases (China-reported HS8 imports, any
     landed full customs data) and 'phase_one_products' bases (the bundled US Census exports,
     which cover only the Phase One products: a share within those products).
@@ -34,7 +35,10 @@ estimates as (
     from coverage
     inner join weight_bases
         on coverage.weight_basis_id = weight_bases.weight_basis_id
-    where coverage.coverage_share is not null
+    where
+        coverage.coverage_share is not null
+        and coverage.is_band_method
+        and weight_bases.is_complete_year
 ),
 
 band as (

@@ -1,9 +1,13 @@
 /*  How much of China's 2017 imports from the US is covered by retaliation on each measure date,
-    by PIIE sector (reproduces PIIE's Figure 2). Trade in HS8 codes missing from the tariff
-    schedule counts as not covered and is also reported as unmatched. Dates after 2019-06-01
-    carry only the exclusion lists: the Sep/Dec 2019 rounds and the Feb 2020 halving are not in
-    the bundled schedule. has_incomplete_exclusion_list flags figures that rest on an exclusion
-    list of which only part of the items is known.
+    by PIIE sector (reproduces PIIE's Figure 2 on 2019-06-01), on every date a recorded tariff
+    action takes effect from 2018-01-01 to the last one (data/reference/tariff_actions). Trade
+    in HS8 codes missing from the tariff schedule (98000000 goods not specified by kind, codes
+    changed after 2017) is reported as unmatched; it counts as covered only while a duty on all
+    US goods is in force, and covered_by_blanket_only_value_usd says how much of the covered
+    value came to it that way. has_incomplete_exclusion_list flags figures that rest on an
+    exclusion list of which only part of the items is known; has_incomplete_action flags dates
+    on or after a recorded action whose lines the bundled data does not hold (China's MFN
+    changes after 2019, the February 2025 duties).
     grain: one row per as-of date and sector
     primary key: as_of_date, sector */
 
@@ -31,6 +35,14 @@ sectors as (
     select * from staging.stg_piie__sectors
 ),
 
+incomplete_actions as (
+    select * from staging.stg_tariffs__actions
+    where
+        stg_tariffs__actions.is_in_force
+        and stg_tariffs__actions.scope_kind = 'unknown_lines'
+        and stg_tariffs__actions.effective_date > date '2018-01-01'
+),
+
 weight_years as (
     select distinct flows.weight_year
     from flows
@@ -43,6 +55,8 @@ value_by_sector as (
         sum(flows.trade_value_usd) filter (where flows.is_covered) as covered_value_usd,
         sum(flows.trade_value_usd) filter (where not flows.is_covered) as not_covered_value_usd,
         sum(flows.trade_value_usd) filter (where not flows.has_tariff_line) as unmatched_value_usd,
+        sum(flows.trade_value_usd) filter (where flows.is_covered_by_blanket_only)
+            as covered_by_blanket_only_value_usd,
         sum(flows.trade_value_usd) as total_value_usd,
         bool_or(flows.has_incomplete_exclusion_list) as has_incomplete_exclusion_list
     from flows
@@ -78,11 +92,20 @@ joined as (
         coalesce(lines_by_sector.lines_total, 0) as lines_total,
         coalesce(value_by_sector.has_incomplete_exclusion_list, false)
             as has_incomplete_exclusion_list,
+        exists (
+            select 1
+            from incomplete_actions
+            where
+                incomplete_actions.effective_date
+                <= coalesce(value_by_sector.as_of_date, lines_by_sector.as_of_date)
+        ) as has_incomplete_action,
 
         cast(coalesce(value_by_sector.covered_value_usd, 0) as double) as covered_value_usd,
         cast(coalesce(value_by_sector.not_covered_value_usd, 0) as double) as not_covered_value_usd,
         cast(coalesce(value_by_sector.total_value_usd, 0) as double) as total_value_usd,
         cast(coalesce(value_by_sector.unmatched_value_usd, 0) as double) as unmatched_value_usd,
+        cast(coalesce(value_by_sector.covered_by_blanket_only_value_usd, 0) as double)
+            as covered_by_blanket_only_value_usd,
         cast(
             coalesce(value_by_sector.covered_value_usd, 0)
             / nullif(value_by_sector.total_value_usd, 0) as double

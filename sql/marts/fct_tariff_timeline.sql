@@ -1,8 +1,14 @@
 /*  China's tariff on US goods per national tariff line, as validity windows: a new window opens
     when the line's MFN rate, additional retaliatory rate or the measures behind them change.
     valid_from_date is inclusive, valid_to_date exclusive; NULL valid_to_date = still in force.
-    Schedules: piie_2019_06 (HS10 lines, 2018-01-01 .. the rounds through 2019-06-01, plus the
-    exclusion lists) and ita_matrix_2025 (CN8 lines, the state on 2025-03-28).
+    Schedules: piie_2019_06 (China's 2018 HS10 lines from PIIE's June 2019 file, with every
+    recorded action from 2018-01-01 to the last one folded on them: data/reference/
+    tariff_actions) and ita_matrix_2025 (CN8 lines, the ITA state on 2025-03-28, and the
+    actions after it). action_ids lists the actions whose rates are in force in the window.
+    incomplete_action_ids names recorded actions that took effect before the window ends but
+    whose lines the bundled data does not hold (China's MFN changes after 2019, the February
+    2025 duties): such a window's rate may be wrong for the line, and is_rate_complete is
+    false. MFN rates are those of PIIE's file (2019) carried forward.
     grain: one row per schedule, national tariff line and validity window
     primary key: schedule_id, national_line_code, valid_from_date */
 
@@ -14,6 +20,47 @@ windows as (
 
 tariff_lines as (
     select * from staging.stg_tariffs__schedule_lines
+),
+
+schedule_starts as (
+    select
+        stg_tariffs__measures.schedule_id,
+        min(stg_tariffs__measures.effective_date) as first_state_date
+    from staging.stg_tariffs__measures
+    group by stg_tariffs__measures.schedule_id
+),
+
+incomplete_actions as (
+    select
+        schedule_starts.schedule_id,
+        stg_tariffs__actions.action_id,
+        stg_tariffs__actions.effective_date
+    from staging.stg_tariffs__actions
+    inner join schedule_starts
+        on stg_tariffs__actions.effective_date > schedule_starts.first_state_date
+    where
+        stg_tariffs__actions.is_in_force
+        and stg_tariffs__actions.scope_kind = 'unknown_lines'
+),
+
+windows_flagged as (
+    select
+        windows.schedule_id,
+        windows.national_line_code,
+        windows.valid_from_date,
+        string_agg(
+            incomplete_actions.action_id, ','
+            order by incomplete_actions.effective_date, incomplete_actions.action_id
+        ) as incomplete_action_ids
+    from windows
+    inner join incomplete_actions
+        on
+            windows.schedule_id = incomplete_actions.schedule_id
+            and (
+                windows.valid_to_date is null
+                or incomplete_actions.effective_date < windows.valid_to_date
+            )
+    group by windows.schedule_id, windows.national_line_code, windows.valid_from_date
 ),
 
 final as (
@@ -29,12 +76,14 @@ final as (
         tariff_lines.hs8_code,
         tariff_lines.hs6_code,
         tariff_lines.line_description,
-        array_to_string(windows.measure_ids, ',') as measure_ids,
+        array_to_string(windows.measure_ids, ',') as action_ids,
         windows.mfn_rate_pct is not null as is_ad_valorem,
         windows.additional_rate_pct > 0 as is_retaliation_in_force,
         windows.is_exclusion_in_force,
         windows.exclusion_announcement_ids,
         windows.is_exclusion_list_complete,
+        windows_flagged.incomplete_action_ids,
+        windows_flagged.incomplete_action_ids is null as is_rate_complete,
 
         cast(windows.mfn_rate_pct as double) as mfn_rate_pct,
         cast(windows.additional_rate_pct as double) as additional_rate_pct,
@@ -45,6 +94,11 @@ final as (
         on
             windows.schedule_id = tariff_lines.schedule_id
             and windows.national_line_code = tariff_lines.national_line_code
+    left join windows_flagged
+        on
+            windows.schedule_id = windows_flagged.schedule_id
+            and windows.national_line_code = windows_flagged.national_line_code
+            and windows.valid_from_date = windows_flagged.valid_from_date
 )
 
 select * from final

@@ -17,7 +17,7 @@ def test_ingest_discovered_lands_bundled_and_inbox_files_then_skips_them(tmp_pat
     dropped.parent.mkdir(parents=True)
     generate("china-customs", 300, dropped, seed=1, start="2018-01", months=1)
     inputs = discover_inputs(settings)
-    assert len(inputs) == 5
+    assert len(inputs) == 6  # the five bundled customs files and the dropped one
 
     # run_all holds the warehouse lock around its steps: the commits re-enter it, no deadlock
     with warehouse_lock(settings.lock_path, "tariff-etl run"):
@@ -26,7 +26,7 @@ def test_ingest_discovered_lands_bundled_and_inbox_files_then_skips_them(tmp_pat
     assert all(not r.skipped_unchanged and r.partitions_written for r in first)
     assert all(r.rows_read == r.rows_loaded + r.rows_quarantined for r in first)
     manifest = LandedStore(settings).read_manifest()
-    assert len(manifest["files"]) == 5 and str(dropped) in manifest["files"]
+    assert len(manifest["files"]) == 6 and str(dropped) in manifest["files"]
 
     before = part_files(settings)
     again = ingest_discovered(settings)

@@ -113,7 +113,7 @@ def test_lands_the_inputs_then_writes_nothing_then_picks_up_an_inbox_file(
 
     settings, dag = customs_settings, dagbag.dags[DAG_ID]
     inputs = discover_inputs(settings)
-    assert len(inputs) == 4  # the bundled Comtrade and Census files; the inbox is empty
+    assert len(inputs) == 5  # the bundled Comtrade and Census files; the inbox is empty
 
     first = dag.test()
     assert first.state == "success", states(first)
@@ -140,7 +140,7 @@ def test_lands_the_inputs_then_writes_nothing_then_picks_up_an_inbox_file(
     )
     (event,) = asset_events(first)
     assert event["asset"] == ASSET and event["task"] == "emit_trade_flows"
-    assert len(event["extra"]["files"]) == 4 and event["extra"]["partitions_written"] > 0
+    assert len(event["extra"]["files"]) == 5 and event["extra"]["partitions_written"] > 0
 
     # unchanged inputs: every mapped task runs, none writes, no asset event
     before = landed_tree(settings)
@@ -185,15 +185,15 @@ def test_a_file_that_cannot_be_read_fails_the_run_but_the_others_land_and_emit(
     run = dag.test()
     assert run.state == "failed"
     got = states(run)
-    assert sorted(got["ingest_file"]) == ["failed"] + ["success"] * 4, got
-    assert got["emit_trade_flows"] == ["success"]  # the four good files are worth a build
+    assert sorted(got["ingest_file"]) == ["failed"] + ["success"] * 5, got
+    assert got["emit_trade_flows"] == ["success"]  # the five good files are worth a build
     assert got["check_every_file_landed"] == ["failed"]
     (failed,) = [t for t in task_instances(run) if str(t.state) == "failed" and t.map_index >= 0]
     assert failed.try_number == 3  # the first try and two retries
     manifest = LandedStore(settings).read_manifest()
-    assert len(manifest["files"]) == 4 and str(bad) not in manifest["files"]
+    assert len(manifest["files"]) == 5 and str(bad) not in manifest["files"]
     (event,) = asset_events(run)
-    assert len(event["extra"]["files"]) == 4
+    assert len(event["extra"]["files"]) == 5
 
 
 def _is_bundled_customs(path) -> bool:

@@ -98,7 +98,7 @@ def test_retaliation_on_autos_is_suspended_from_2019(marts_con):
             on after.national_line_code = before.national_line_code
             and before.valid_to_date = after.valid_from_date
         where after.valid_from_date = date '2019-01-01'
-            and after.measure_ids like '%CHN-20190101-suspension%'
+            and after.action_ids like '%CHN-20190101-suspension%'
         """
     ).fetchall()
     assert len(rows) == 343  # the lines the suspension column touches

@@ -130,6 +130,8 @@ def test_every_scenario_has_every_basis_and_method_and_a_band(marts_con):
     scenarios = {r[0] for r in rows}
     assert scenarios == {
         "seed_story",
+        "seed_story_2023",
+        "seed_story_latest",
         "agri_medical_broad",
         "pharma_medical_only",
         "exclusion_2019_first_list",
@@ -280,8 +282,8 @@ def test_bad_scenario_stops_the_run_before_publish(published, tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: scenario file seed_story.yaml: unknown category 'soyabeans' in "
-        "include.categories; known: ['agricultural', 'electric_vehicles', 'fish_and_seafood', "
+        "error: scenario file seed_story.yaml: include.categories[0]: unknown category "
+        "'soyabeans'; known: ['agricultural', 'electric_vehicles', 'fish_and_seafood', "
         "'medical_diagnostic', 'pharmaceuticals', 'renewable_energy', 'semiconductors', "
         "'soybeans']"
     )

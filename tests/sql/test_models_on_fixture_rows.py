@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from etl import scenarios, sql_runner
+from etl import scenarios, sql_runner, tariff_actions
 from etl.customs.schema import LANDED_SCHEMA
 from etl.ingest import (
+    china_annex_2025,
     china_exclusions,
     china_mof,
     hs_concordance,
@@ -198,6 +199,9 @@ def raw_tables():
             [{"hs_revision": "HS2017", "section": "II", "section_name": "Vegetable products"}],
         ),
         "mof_retaliation_list_2018": _table(china_mof.MOF_SCHEMA, []),
+        # no tariff actions beyond the dataset's measures: the timeline is the measures alone
+        "tariff_actions": _table(tariff_actions.ACTIONS_SCHEMA, []),
+        "action_line_lists": _table(china_annex_2025.ACTION_LINE_LISTS_SCHEMA, []),
         "hs_concordance": _table(hs_concordance.CONCORDANCE_SCHEMA, []),
         "product_categories": _table(
             product_categories.CATEGORIES_SCHEMA,
@@ -246,6 +250,7 @@ def raw_tables():
                     "description": "soybeans",
                     "base_schedule_id": SCHEDULE,
                     "base_date": date(2018, 9, 1),
+                    "base_label": "2018-09-01",
                     "claimed_share_low": 0.03,
                     "claimed_share_high": 0.05,
                 }
@@ -301,7 +306,7 @@ def built(tmp_path_factory):
 def test_timeline_opens_a_window_only_when_something_changes(built):
     rows = built.execute(
         "select national_line_code, valid_from_date, valid_to_date, mfn_rate_pct, "
-        "additional_rate_pct, applied_rate_pct, measure_ids from marts.fct_tariff_timeline "
+        "additional_rate_pct, applied_rate_pct, action_ids from marts.fct_tariff_timeline "
         "order by 1, 2"
     ).fetchall()
     d = date

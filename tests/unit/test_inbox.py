@@ -13,6 +13,12 @@ from etl.settings import Settings, get_settings
 from tests.helpers import LANDING
 
 BUNDLED_INPUTS = [
+    {
+        "format": "census",
+        "path": str(
+            LANDING / "census_us_exports_china_hs6" / "phaseone-tradedata-C-febuary.parquet"
+        ),
+    },
     {"format": "census", "path": str(LANDING / "tradewar_tracker_aws" / "data-hs4.parquet")},
     {"format": "census", "path": str(LANDING / "tradewar_tracker_aws" / "data.parquet")},
     {"format": "comtrade", "path": str(LANDING / "un_comtrade_totals" / "TradeData_China_USA.csv")},
