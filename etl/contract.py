@@ -267,6 +267,13 @@ MARTS: dict[str, MartSpec] = {
                 _c("avg_mfn_rate_pct", DBL, "percent", "average MFN rate"),
                 _c("hs8_codes_weighted", BIG, "count", "HS8 codes in the average"),
                 _c("has_incomplete_exclusion_list", BOOL, "", "rests on a partial list"),
+                _c(
+                    "has_incomplete_action",
+                    BOOL,
+                    "",
+                    "a recorded action with lines the bundled data does not hold took effect "
+                    "on or before this date (left out of the average)",
+                ),
                 _c("weighted_value_usd", DBL, "USD", "trade value in the weights"),
                 _c(
                     "excluded_value_usd",

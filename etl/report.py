@@ -30,6 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.gridspec import SubplotSpec
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -49,6 +50,10 @@ PIIE_SHEET = "Figure 1"
 PIIE_HEADER = "China's tariff toward"
 PIIE_ROW = "United States"
 
+PIIE_EVENTS_DATASET = "piie_tariff_events"  # raw dataset of PIIE's dated event list
+INCOMPLETE_SCOPE = "unknown_lines"  # dim_tariff_actions.scope_kind of an action with no lines
+BASE_DATE = date(2018, 1, 1)  # the MFN base every action is folded on
+
 TRADE_WEIGHTED_PREFIX = "china_imports_from_usa_"
 SIMPLE_AVERAGE_BASIS = "simple_average_hs8"
 METHOD_ORDER = ("exact_hs8", "hs6", "concordance")  # narrowest match first, as the README
@@ -60,6 +65,8 @@ DESCRIPTION_CHARS = 100
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 SKY, PURPLE, GREY = "#56B4E9", "#CC79A7", "#6b6b6b"
 PHASE_ONE_COLOR = GREEN
+INCOMPLETE_SHADE = "#ececec"
+LOW_CAP_PCT = 60.0  # averages above this (April-May 2025) are drawn on an upper panel
 METHOD_COLORS = {"exact_hs8": ORANGE, "hs6": BLUE, "concordance": PURPLE}
 METHOD_MARKERS = {"exact_hs8": "o", "hs6": "s", "concordance": "D"}
 
@@ -136,6 +143,23 @@ def build_report(settings: Settings, run_id: str | None = None) -> dict[str, Pat
     run_id None means the run `current` points at. Raises EtlError (one line) when nothing is
     published, the run is unknown or was not published, or a mart file is missing.
     """
+    data = load_report_data(settings, run_id)
+    run_dir = settings.run_dir(data["run_id"])
+    charts = _render_charts(data)
+    html = _render_html(data, charts)
+    out_dir = run_dir / "reports"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = _write_atomic(out_dir / REPORT_HTML, html.encode("utf-8"))
+    png_path = _write_atomic(out_dir / KEY_CHARTS_PNG, _key_charts_png(data))
+    return {"coverage_report": html_path, "key_charts": png_path}
+
+
+def load_report_data(settings: Settings, run_id: str | None = None) -> dict[str, Any]:
+    """Everything the report draws and tabulates, read from one published run (no rendering).
+
+    run_id None means the run `current` points at. Raises EtlError (one line) when nothing is
+    published, the run is unknown or was not published, or a mart file is missing.
+    """
     run_id = run_id or pipeline.current_run_id(settings)
     if run_id is None:
         raise EtlError("nothing published yet: run `tariff-etl run` first, or pass a run id")
@@ -145,20 +169,11 @@ def build_report(settings: Settings, run_id: str | None = None) -> dict[str, Pat
             f"run {run_id} was not published (status {manifest.get('status')!r}): "
             "a report is built from validated, exported marts only"
         )
-    run_dir = settings.run_dir(run_id)
     con = duckdb.connect()
     try:
-        data = _load(con, settings, run_dir, manifest)
+        return _load(con, settings, settings.run_dir(run_id), manifest)
     finally:
         con.close()
-
-    charts = _render_charts(data)
-    html = _render_html(data, charts)
-    out_dir = run_dir / "reports"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = _write_atomic(out_dir / REPORT_HTML, html.encode("utf-8"))
-    png_path = _write_atomic(out_dir / KEY_CHARTS_PNG, _key_charts_png(data))
-    return {"coverage_report": html_path, "key_charts": png_path}
 
 
 def _write_atomic(path: Path, payload: bytes) -> Path:
@@ -205,7 +220,11 @@ def _load(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_dir: Path, manifest: dict[str, Any]
 ) -> dict[str, Any]:
     piie, piie_note = _piie_series(settings, manifest)
-    average, weight_basis = _load_average_tariff(con, run_dir, piie)
+    events = load_piie_events(con, run_dir)
+    actions = _load_actions(con, run_dir)
+    coverage = _load_retaliation_coverage(con, run_dir, actions)
+    average, weight_basis = _load_average_tariff(con, run_dir, piie, events, actions, coverage)
+    incomplete = [a for a in actions if a["is_incomplete_in_force"]]
     return {
         "run_id": run_dir.name,
         "manifest": manifest,
@@ -214,28 +233,86 @@ def _load(
         "weight_year": weight_basis.removeprefix(TRADE_WEIGHTED_PREFIX),
         "piie_points": sum(1 for row in average if row["piie"] is not None),
         "piie_note": piie_note,
-        "coverage": _load_retaliation_coverage(con, run_dir),
+        "piie_events": events,
+        "piie_event_points": sum(1 for row in average if row["piie_event"] is not None),
+        "incomplete_actions": incomplete,
+        "first_incomplete_date": min((a["effective_date"] for a in incomplete), default=None),
+        "coverage": coverage,
         "scenarios": _load_scenarios(con, run_dir),
         "provenance": _load_provenance(run_dir, manifest),
     }
 
 
-def _load_measures(con: duckdb.DuckDBPyConnection, run_dir: Path) -> list[dict[str, Any]]:
-    """The run's raw measure list: only its dates and descriptions, to label chart steps."""
-    folder = run_dir / "raw" / "tariff_measures"
+def load_piie_events(con: duckdb.DuckDBPyConnection, run_dir: Path) -> list[dict[str, Any]]:
+    """PIIE's dated event list as the run staged it (`runs/<id>/raw/piie_tariff_events/`).
+
+    One dict per event in date order: `event_date`, `tariff_action`, `cn_tariff_on_us_pct` and
+    `cn_change_pp` (the step against the previous event; None on the first). A comparison
+    series, not part of the answer: a run without it gives [] and the report says so.
+    """
+    folder = run_dir / "raw" / PIIE_EVENTS_DATASET
     if not any(folder.glob("*.parquet")):
-        return []  # labels are a courtesy; the numbers come from the marts
-    return _fetch(
+        return []
+    rows = _fetch(
         con,
-        "select measure_id, kind, effective_date, end_date, description "
-        "from read_parquet($src) order by effective_date, sequence, measure_id",
+        "select event_date, trim(tariff_action) as tariff_action, cn_tariff_on_us_pct "
+        "from read_parquet($src) order by event_date",
         src=str(folder / "*.parquet"),
     )
+    previous = None
+    for row in rows:
+        value = row["cn_tariff_on_us_pct"]
+        row["cn_change_pp"] = None if previous is None else value - previous
+        previous = value
+    return rows
+
+
+def _load_actions(con: duckdb.DuckDBPyConnection, run_dir: Path) -> list[dict[str, Any]]:
+    """The run's tariff actions (dim_tariff_actions): step labels and what is incomplete.
+
+    `is_incomplete_in_force` follows fct_retaliation_coverage.has_incomplete_action: an action
+    in force from after 2018-01-01 whose lines the bundled data does not hold.
+    """
+    reader, src = _mart_source(run_dir, "dim_tariff_actions")
+    actions = _fetch(
+        con,
+        "select action_id, action_title, effective_date, end_date, is_in_force, scope_kind, "
+        f"is_complete from {reader} order by effective_date, action_id",
+        src=src,
+    )
+    for action in actions:
+        action["is_incomplete_in_force"] = bool(
+            action["is_in_force"]
+            and action["scope_kind"] == INCOMPLETE_SCOPE
+            and action["effective_date"] > BASE_DATE
+        )
+    return actions
+
+
+def _as_of(series: dict[date, Any], when: date) -> tuple[Any, date | None]:
+    """The value of a step series on `when`: its last point on or before that date."""
+    known = [d for d in series if d <= when]
+    if not known:
+        return None, None
+    last = max(known)
+    return series[last], last
 
 
 def _load_average_tariff(
-    con: duckdb.DuckDBPyConnection, run_dir: Path, piie: dict[date, float]
+    con: duckdb.DuckDBPyConnection,
+    run_dir: Path,
+    piie: dict[date, float],
+    events: Sequence[dict[str, Any]],
+    actions: Sequence[dict[str, Any]],
+    coverage: Sequence[dict[str, Any]],
 ) -> tuple[list[dict[str, Any]], str]:
+    """One row per date on which our average or PIIE's event line changes, to PIIE's last event.
+
+    Our values come from fct_average_tariff; on a date where only PIIE has an event (its last,
+    2025-11-14) ours is the mart's last row before it (`ours_carried`): the state between two
+    action dates does not change. PIIE's event value on a date is its last event on or before
+    it. PIIE Figure 1 (the June 2019 workbook) is given on its own dates only.
+    """
     reader, src = _mart_source(run_dir, "fct_average_tariff")
     rows = _fetch(
         con,
@@ -252,15 +329,32 @@ def _load_average_tariff(
             f"run {run_dir.name}: fct_average_tariff has no '{TRADE_WEIGHTED_PREFIX}*' rows"
         )
     bases = sorted({r["weight_basis"] for r in weighted.values()})
-    measures = _load_measures(con, run_dir)
+    event_by_date = {e["event_date"]: e for e in events}
+    event_values = {d: e["cn_tariff_on_us_pct"] for d, e in event_by_date.items()}
+    # PIIE's dates that move China's tariff on US goods, plus its first and last event
+    event_steps = {
+        e["event_date"]
+        for i, e in enumerate(events)
+        if i in (0, len(events) - 1) or abs(e["cn_change_pp"] or 0.0) > 1e-9
+    }
+    ours = sorted(set(weighted) | set(simple))
+    incomplete_action = {r["as_of_date"]: r["incomplete_action"] for r in coverage}
     average = []
-    for number, as_of in enumerate(sorted(set(weighted) | set(simple)), start=1):
-        w, s = weighted.get(as_of, {}), simple.get(as_of, {})
-        # A step happens where a measure starts or where a time-limited one (exclusion list)
-        # ends, so both are named.
-        changes = [_shorten(m["description"], 80) for m in measures if m["effective_date"] == as_of]
+    for number, as_of in enumerate(sorted(set(ours) | event_steps), start=1):
+        w, w_date = _as_of(weighted, as_of)
+        s, _ = _as_of(simple, as_of)
+        w, s = w or {}, s or {}
+        event = event_by_date.get(as_of)
+        flag, _ = _as_of(incomplete_action, as_of)
+        # a step happens where an action starts or where a time-limited one ends
+        changes = [
+            _shorten(a["action_title"], 80)
+            + ("" if a["is_in_force"] else " (never in force)")
+            for a in actions
+            if a["effective_date"] == as_of
+        ]
         changes += [
-            f"end of: {_shorten(m['description'], 70)}" for m in measures if m["end_date"] == as_of
+            f"end of: {_shorten(a['action_title'], 70)}" for a in actions if a["end_date"] == as_of
         ]
         average.append(
             {
@@ -269,8 +363,14 @@ def _load_average_tariff(
                 "applied": w.get("avg_applied_rate_pct"),
                 "additional": w.get("avg_additional_rate_pct"),
                 "simple": s.get("avg_applied_rate_pct"),
+                "ours_is_row": as_of in weighted,
+                "ours_carried": w_date is not None and w_date != as_of,
+                "ours_as_of": w_date,
                 "piie": piie.get(as_of),
+                "piie_event_pct": _as_of(event_values, as_of)[0],
+                "piie_event": event["tariff_action"] if event else None,
                 "incomplete": bool(w.get("has_incomplete_exclusion_list")),
+                "incomplete_action": bool(flag),
                 "changes": changes,
             }
         )
@@ -278,14 +378,16 @@ def _load_average_tariff(
 
 
 def _load_retaliation_coverage(
-    con: duckdb.DuckDBPyConnection, run_dir: Path
+    con: duckdb.DuckDBPyConnection, run_dir: Path, actions: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     reader, src = _mart_source(run_dir, "fct_retaliation_coverage")
     rows = _fetch(
         con,
         "select as_of_date, sum(covered_value_usd) as covered, sum(total_value_usd) as total, "
         "sum(unmatched_value_usd) as unmatched, "
-        "bool_or(has_incomplete_exclusion_list) as incomplete "
+        "coalesce(sum(covered_by_blanket_only_value_usd), 0) as blanket_only, "
+        "bool_or(has_incomplete_exclusion_list) as incomplete, "
+        "bool_or(has_incomplete_action) as incomplete_action "
         f"from {reader} group by as_of_date order by as_of_date",
         src=src,
     )
@@ -294,6 +396,12 @@ def _load_retaliation_coverage(
         row["share"] = row["covered"] / row["total"] if row["total"] else None
         row["changed"] = previous is None or fmt_bn(row["covered"]) != fmt_bn(previous)
         previous = row["covered"]
+        # the incomplete actions in force on the date (the reason for has_incomplete_action)
+        row["incomplete_action_ids"] = [
+            a["action_id"]
+            for a in actions
+            if a["is_incomplete_in_force"] and a["effective_date"] <= row["as_of_date"]
+        ]
     return rows
 
 
@@ -524,82 +632,209 @@ def _load_provenance(run_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- charts
 
 
-def _index_axis(ax: Axes, dates: Sequence[date], numbers: bool) -> None:
-    """One slot per measure date (dates are not to scale: most changes fall in 2018-19)."""
+def _index_axis(ax: Axes, dates: Sequence[date], numbers: bool, fontsize: float = 7.5) -> None:
+    """One slot per date (dates are not to scale: most changes fall in 2018-19 and 2025)."""
     positions = list(range(len(dates)))
-    ax.set_xticks(positions, [d.isoformat() for d in dates], rotation=60, ha="right", fontsize=7.5)
+    ax.set_xticks(positions, [d.isoformat() for d in dates], rotation=90, fontsize=fontsize)
     ax.set_xlim(-0.6, len(dates) - 0.4)
     if numbers:
         # the numbers refer to the rows of the table under the chart (what changed that day)
         top = ax.secondary_xaxis("top")
-        top.set_xticks(positions, [str(i + 1) for i in positions], fontsize=7)
+        top.set_xticks(positions, [str(i + 1) for i in positions], fontsize=fontsize - 1)
         top.tick_params(length=0, pad=2)
         top.spines["top"].set_visible(False)
 
 
-def _draw_average_tariff(ax: Axes, data: dict[str, Any], compact: bool = False) -> None:
+def _incomplete_span(ax: Axes, flags: Sequence[bool], n: int) -> bool:
+    """Shade the slots from the first date whose figures rest on an incomplete action."""
+    first = next((i for i, flag in enumerate(flags) if flag), None)
+    if first is None:
+        return False
+    ax.axvspan(first - 0.5, n - 0.4, color=INCOMPLETE_SHADE, zorder=0, linewidth=0)
+    return True
+
+
+def _average_axes(
+    fig: Figure, spec: SubplotSpec, values: Sequence[float]
+) -> tuple[Axes, Axes | None, float, tuple[float, float] | None]:
+    """The value axis, broken when some averages (the April-May 2025 all-goods duties) are far
+    above the others: (lower axes, upper axes or None, lower top, upper limits or None)."""
+    low = [v for v in values if v <= LOW_CAP_PCT]
+    high = [v for v in values if v > LOW_CAP_PCT]
+    low_top = max(low, default=LOW_CAP_PCT) * 1.22
+    if not high:
+        return fig.add_subplot(spec), None, low_top, None
+    grid = spec.subgridspec(2, 1, height_ratios=(1, 2.4), hspace=0.04)
+    upper = fig.add_subplot(grid[0])
+    lower = fig.add_subplot(grid[1], sharex=upper)
+    return lower, upper, low_top, (min(high) * 0.9, max(high) * 1.07)
+
+
+def _draw_average_tariff(
+    fig: Figure, spec: SubplotSpec, data: dict[str, Any], compact: bool = False
+) -> None:
     rows = data["average"]
     n = len(rows)
     xs = list(range(n)) + [n - 0.4]  # the last step runs to the edge of the plot
-
-    def step(values: list[float | None], marker: str, **style: Any) -> None:
-        ys = [float("nan") if v is None else v for v in values]
-        ax.step(xs, ys + [ys[-1]], where="post", **style)
-        ax.plot(range(n), ys, linestyle="none", marker=marker, markersize=3.5, color=style["color"])
-
-    step(
-        [r["applied"] for r in rows],
-        color=BLUE,
-        linewidth=2.2,
-        marker="o",
-        label=f"ours: weighted by China's {data['weight_year']} imports from the US",
-    )
-    step(
-        [r["simple"] for r in rows],
-        color=GREEN,
-        linewidth=1.4,
-        linestyle=":",
-        marker=".",
-        label="ours: simple average of HS8 rates",
-    )
-    if data["piie_points"]:
-        step(
-            [r["piie"] for r in rows],
-            color=VERMILLION,
-            linewidth=1.6,
-            linestyle="--",
-            marker="s",
-            label="PIIE Figure 1 (weighted by US exports to the world)",
-        )
-    _index_axis(ax, [r["as_of_date"] for r in rows], numbers=not compact)
+    series = {
+        "applied": [r["applied"] for r in rows],
+        "simple": [r["simple"] for r in rows],
+        "piie_event": [r["piie_event_pct"] for r in rows],
+    }
+    values = [v for vs in series.values() for v in vs if v is not None]
+    values += [r["piie"] for r in rows if r["piie"] is not None]
+    ax, upper, low_top, high_lim = _average_axes(fig, spec, values)
+    axes = [a for a in (upper, ax) if a is not None]
+    shaded = False
+    for a in axes:
+        shaded = _incomplete_span(a, [r["incomplete_action"] for r in rows], n) or shaded
+        for key, color, width, style, marker, where in (
+            ("simple", GREEN, 1.3, ":", ".", "ours_is_row"),
+            ("piie_event", VERMILLION, 1.6, "--", "s", "piie_event"),
+            ("applied", BLUE, 2.2, "-", "o", "ours_is_row"),
+        ):
+            ys = [float("nan") if v is None else v for v in series[key]]
+            a.step(xs, ys + [ys[-1]], where="post", color=color, linewidth=width, linestyle=style)
+            points = [i for i, r in enumerate(rows) if r[where]]
+            a.plot(
+                points,
+                [ys[i] for i in points],
+                linestyle="none",
+                marker=marker,
+                markersize=3.2,
+                color=color,
+            )
+        fig1 = [(i, r["piie"]) for i, r in enumerate(rows) if r["piie"] is not None]
+        if fig1:
+            a.plot(
+                [i for i, _ in fig1],
+                [v for _, v in fig1],
+                linestyle="none",
+                marker="D",
+                markersize=5.5,
+                markerfacecolor="none",
+                markeredgecolor=PURPLE,
+                markeredgewidth=1.1,
+            )
+        a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+        a.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        a.set_axisbelow(True)
+    ax.set_ylim(0, low_top)
+    fontsize = 6 if compact else 7
+    _index_axis(ax, [r["as_of_date"] for r in rows], numbers=False, fontsize=fontsize)
     ax.set_ylabel("average tariff on US goods (%)")
-    ax.set_ylim(0, max(v for r in rows for v in (r["applied"], r["simple"], r["piie"]) if v) * 1.18)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
-    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.legend(loc="upper left", fontsize=7.5 if compact else 8)
-    ax.set_title("China's average tariff on US goods, by measure date", loc="left")
+    if upper is not None and high_lim is not None:
+        upper.set_ylim(*high_lim)
+        upper.spines["bottom"].set_visible(False)
+        upper.tick_params(axis="x", bottom=False, labelbottom=False)
+        _index_axis(upper, [r["as_of_date"] for r in rows], numbers=not compact, fontsize=fontsize)
+        upper.tick_params(axis="x", bottom=False, labelbottom=False)
+        # break marks: the value axis skips from the lower panel's top to the upper's bottom
+        for a, y in ((upper, 0.0), (ax, 1.0)):
+            a.plot(
+                [-0.006, 0.006],
+                [y - 0.012 * (1 if a is ax else 3), y + 0.012 * (1 if a is ax else 3)],
+                transform=a.transAxes,
+                color="black",
+                linewidth=0.9,
+                clip_on=False,
+            )
+        # the values off the lower panel are written next to their points
+        for i, r in enumerate(rows):
+            for key, color, dy in (("applied", BLUE, -11), ("piie_event", VERMILLION, 4)):
+                v = r["applied"] if key == "applied" else r["piie_event_pct"]
+                if v is not None and v > LOW_CAP_PCT and (r["ours_is_row"] or r["piie_event"]):
+                    upper.annotate(
+                        f"{v:.1f}",
+                        (i, v),
+                        xytext=(3, dy),
+                        textcoords="offset points",
+                        fontsize=fontsize,
+                        color=color,
+                    )
+        upper.set_title(
+            f"China's average tariff on US goods, {rows[0]['as_of_date']} to "
+            f"{rows[-1]['as_of_date']}",
+            loc="left",
+        )
+    else:
+        _index_axis(ax, [r["as_of_date"] for r in rows], numbers=not compact, fontsize=fontsize)
+        ax.set_title(
+            f"China's average tariff on US goods, {rows[0]['as_of_date']} to "
+            f"{rows[-1]['as_of_date']}",
+            loc="left",
+        )
+    handles = [
+        Line2D([], [], color=BLUE, linewidth=2.2, marker="o", markersize=3.2,
+               label=f"ours: weighted by China's {data['weight_year']} imports from the US"),
+        Line2D([], [], color=GREEN, linewidth=1.3, linestyle=":", marker=".",
+               label="ours: simple average of HS8 rates"),
+    ]
+    if data["piie_event_points"]:
+        handles.append(
+            Line2D([], [], color=VERMILLION, linewidth=1.6, linestyle="--", marker="s",
+                   markersize=3.2,
+                   label="PIIE event file (weighted by US exports to the world, year before)")
+        )
+    if data["piie_points"]:
+        handles.append(
+            Line2D([], [], linestyle="none", marker="D", markerfacecolor="none",
+                   markeredgecolor=PURPLE, label="PIIE Figure 1 (June 2019 workbook)")
+        )
+    if shaded:
+        handles.append(
+            Patch(facecolor=INCOMPLETE_SHADE, edgecolor=GREY, linewidth=0.6,
+                  label="rests on actions without a line list (not folded)")
+        )
+    if upper is not None:
+        # the upper panel is empty but for the 2025 peak: room for the legend
+        upper.legend(
+            handles=handles,
+            loc="upper left",
+            ncols=1 if compact else 2,
+            fontsize=6.5 if compact else 8,
+            frameon=True,
+            facecolor="white",
+            edgecolor="#cccccc",
+            framealpha=1.0,
+        )
+    else:
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.3 if compact else -0.24),
+            ncols=2 if compact else 3,
+            fontsize=7 if compact else 8,
+        )
 
 
 def _draw_retaliation_coverage(ax: Axes, data: dict[str, Any], compact: bool = False) -> None:
     rows = data["coverage"]
     total = max((r["total"] for r in rows), default=0) or 1.0
     xs = range(len(rows))
-    colors = [SKY if r["incomplete"] else BLUE for r in rows]
-    bars = ax.bar(xs, [r["covered"] / 1e9 for r in rows], color=colors, width=0.7)
-    for bar, row in zip(bars, rows, strict=True):
-        if row["incomplete"]:
-            bar.set_hatch("///")
-            bar.set_edgecolor("white")
-        # labels only where the value changes, so 20 bars do not carry 20 numbers
+    by_schedule = [(r["covered"] - (r["blanket_only"] or 0.0)) / 1e9 for r in rows]
+    blanket = [(r["blanket_only"] or 0.0) / 1e9 for r in rows]
+    bars = ax.bar(xs, by_schedule, color=BLUE, width=0.72)
+    blanket_bars = ax.bar(xs, blanket, bottom=by_schedule, color=ORANGE, width=0.72)
+    fontsize = 6 if compact else 7
+    for bar, top_bar, row in zip(bars, blanket_bars, rows, strict=True):
+        hatch = ("///" if row["incomplete_action"] else "") + ("\\\\\\" if row["incomplete"] else "")
+        if hatch:
+            for b in (bar, top_bar):
+                b.set_hatch(hatch)
+                b.set_edgecolor("white")
+                b.set_linewidth(0)
+        # labels only where the value changes, so 40 bars do not carry 40 numbers
         if row["changed"] and row["covered"] > 0:
             ax.annotate(
                 f"{row['covered'] / 1e9:.2f}",
-                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                xytext=(0, 9),
+                (bar.get_x() + bar.get_width() / 2, row["covered"] / 1e9),
+                xytext=(0, 3),
                 textcoords="offset points",
                 ha="center",
-                fontsize=7,
+                va="bottom",
+                rotation=90,
+                fontsize=fontsize,
                 color=BLUE,
             )
     ax.axhline(total / 1e9, color=GREY, linewidth=0.8, linestyle="--")
@@ -611,39 +846,61 @@ def _draw_retaliation_coverage(ax: Axes, data: dict[str, Any], compact: bool = F
         fontsize=7.5,
         color=GREY,
     )
-    top = total / 1e9 * 1.12
+    top = total / 1e9 * 1.25
     ax.set_ylim(0, top)
     ax.set_ylabel("covered value (USD bn)")
     share_ax = ax.twinx()
     # the share axis is the value axis divided by the base, so the line meets the bar tops
     share_ax.set_ylim(0, top / (total / 1e9))
     share_ax.plot(
-        xs, [r["share"] for r in rows], color=VERMILLION, marker="o", markersize=3.5, linewidth=1.5
+        xs, [r["share"] for r in rows], color=VERMILLION, marker="o", markersize=3, linewidth=1.4
     )
     share_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     share_ax.set_ylabel("share of the base covered", color=VERMILLION)
     share_ax.tick_params(axis="y", colors=VERMILLION)
     share_ax.spines["right"].set_visible(True)
     share_ax.spines["top"].set_visible(False)
-    _index_axis(ax, [r["as_of_date"] for r in rows], numbers=False)
+    _index_axis(ax, [r["as_of_date"] for r in rows], numbers=False, fontsize=fontsize)
     handles = [
-        Patch(color=BLUE, label="covered value (USD bn)"),
-        Line2D([], [], color=VERMILLION, marker="o", markersize=3.5, label="share of the base"),
+        Patch(color=BLUE, label="covered by a duty on its tariff line (USD bn)"),
+        Line2D([], [], color=VERMILLION, marker="o", markersize=3, label="share of the base"),
     ]
+    if any(blanket):
+        handles.insert(
+            1,
+            Patch(color=ORANGE, label="covered only by a duty on all US goods (no tariff line)"),
+        )
+    if any(r["incomplete_action"] for r in rows):
+        handles.append(
+            Patch(
+                facecolor=BLUE,
+                hatch="///",
+                edgecolor="white",
+                label="rests on actions without a line list (has_incomplete_action)",
+            )
+        )
     if any(r["incomplete"] for r in rows):
         handles.append(
             Patch(
-                facecolor=SKY,
-                hatch="///",
+                facecolor=BLUE,
+                hatch="///\\\\\\",
                 edgecolor="white",
-                label="rests on an exclusion list only partly known",
+                label="… and on a partly known exclusion list",
             )
         )
-    # below the base line and its label, above the low 2018 bars
+    # between the base line and the bars of 2019-2025 (about 60% of the base)
     ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(0, 0.86), fontsize=7.5 if compact else 8
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.2, 0.78),
+        ncols=1 if compact else 2,
+        fontsize=6.5 if compact else 7.5,
     )
-    ax.set_title("China's retaliation: 2017 imports from the US covered, by date", loc="left")
+    ax.set_title(
+        f"China's retaliation: {data['weight_year']} imports from the US covered, "
+        f"{rows[0]['as_of_date']} to {rows[-1]['as_of_date']}" if rows else "",
+        loc="left",
+    )
 
 
 def _draw_bands(
@@ -785,13 +1042,13 @@ def _draw_relief(ax: Axes, scn: dict[str, Any]) -> None:
 
 
 def _figure_average_tariff(data: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
-    _draw_average_tariff(fig.add_subplot(), data)
+    fig = Figure(figsize=(11, 6.4), layout="constrained")
+    _draw_average_tariff(fig, fig.add_gridspec(1, 1)[0], data)
     return fig
 
 
 def _figure_retaliation_coverage(data: dict[str, Any]) -> Figure:
-    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    fig = Figure(figsize=(11, 5.6), layout="constrained")
     _draw_retaliation_coverage(fig.add_subplot(), data)
     return fig
 
@@ -862,9 +1119,9 @@ def _render_charts(data: dict[str, Any]) -> dict[str, str]:
 def _key_charts_png(data: dict[str, Any]) -> bytes:
     """The three charts a slide needs: average tariff, coverage over time, scenario bands."""
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(16, 9), layout="constrained")
-        grid = fig.add_gridspec(2, 2, height_ratios=(1.5, 1))
-        _draw_average_tariff(fig.add_subplot(grid[0, 0]), data, compact=True)
+        fig = Figure(figsize=(16, 10), layout="constrained")
+        grid = fig.add_gridspec(2, 2, height_ratios=(1.9, 1))
+        _draw_average_tariff(fig, grid[0, 0], data, compact=True)
         _draw_retaliation_coverage(fig.add_subplot(grid[0, 1]), data, compact=True)
         _draw_bands(fig.add_subplot(grid[1, :]), data["scenarios"], compact=True)
         fig.suptitle(
@@ -900,4 +1157,6 @@ def _render_html(data: dict[str, Any], charts: dict[str, str]) -> str:
         prov=data["provenance"],
         top_lines_method=TOP_LINES_METHOD,
         top_lines=TOP_LINES,
+        low_cap=LOW_CAP_PCT,
+        incomplete_scope=INCOMPLETE_SCOPE,
     )

@@ -4,6 +4,9 @@
     line or no ad valorem rate are left out and their value is reported in excluded_value_usd.
     weight_basis 'simple_average_hs8': unweighted mean over the HS8s of the schedule.
     Arithmetic is exact (decimal) until the final cast, so reruns give identical numbers.
+    has_incomplete_action: a recorded action whose lines the bundled data does not hold (MFN
+    changes after 2019, the February 2025 duties) took effect on or before the date, so the
+    average leaves it out.
     grain: one row per as-of date and weight basis
     primary key: as_of_date, weight_basis */
 
@@ -89,10 +92,37 @@ simple_average as (
     group by hs8_states.as_of_date
 ),
 
+incomplete_actions as (
+    select * from staging.stg_tariffs__actions
+    where
+        stg_tariffs__actions.is_in_force
+        and stg_tariffs__actions.scope_kind = 'unknown_lines'
+        and stg_tariffs__actions.effective_date > date '2018-01-01'
+),
+
 unioned as (
     select * from trade_weighted
     union all by name
     select * from simple_average
+),
+
+final as (
+    select
+        unioned.as_of_date,
+        unioned.weight_basis,
+        unioned.avg_applied_rate_pct,
+        unioned.avg_additional_rate_pct,
+        unioned.avg_mfn_rate_pct,
+        unioned.hs8_codes_weighted,
+        unioned.has_incomplete_exclusion_list,
+        exists (
+            select 1
+            from incomplete_actions
+            where incomplete_actions.effective_date <= unioned.as_of_date
+        ) as has_incomplete_action,
+        unioned.weighted_value_usd,
+        unioned.excluded_value_usd
+    from unioned
 )
 
-select * from unioned
+select * from final
