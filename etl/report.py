@@ -1,8 +1,10 @@
 """The coverage report of one published run: one self-contained HTML file and a PNG for slides.
 
-`build_report(settings, run_id)` reads only what the run published (`runs/<run_id>/marts/`,
-its manifest and `quality/<layer>.json`, plus the run's raw measure list for chart labels) and
-writes `runs/<run_id>/reports/coverage_report.html` and `key_charts.png`.
+`build_report(settings, run_id)` reads only what the run published or staged
+(`runs/<run_id>/marts/`, its manifest and `quality/<layer>.json`, plus the run's raw
+`piie_tariff_events`: PIIE's dated event list, drawn beside our average tariff) and writes
+`runs/<run_id>/reports/coverage_report.html` and `key_charts.png`. `load_report_data` returns
+what the charts and tables are drawn from, without rendering.
 
 The HTML works offline and from an e-mail attachment: charts are inline SVG drawn by
 matplotlib, CSS is inline, and nothing is fetched (no CDN, fonts or scripts). Its content is a
@@ -348,8 +350,7 @@ def _load_average_tariff(
         flag, _ = _as_of(incomplete_action, as_of)
         # a step happens where an action starts or where a time-limited one ends
         changes = [
-            _shorten(a["action_title"], 80)
-            + ("" if a["is_in_force"] else " (never in force)")
+            _shorten(a["action_title"], 80) + ("" if a["is_in_force"] else " (never in force)")
             for a in actions
             if a["effective_date"] == as_of
         ]
@@ -765,26 +766,58 @@ def _draw_average_tariff(
             loc="left",
         )
     handles = [
-        Line2D([], [], color=BLUE, linewidth=2.2, marker="o", markersize=3.2,
-               label=f"ours: weighted by China's {data['weight_year']} imports from the US"),
-        Line2D([], [], color=GREEN, linewidth=1.3, linestyle=":", marker=".",
-               label="ours: simple average of HS8 rates"),
+        Line2D(
+            [],
+            [],
+            color=BLUE,
+            linewidth=2.2,
+            marker="o",
+            markersize=3.2,
+            label=f"ours: weighted by China's {data['weight_year']} imports from the US",
+        ),
+        Line2D(
+            [],
+            [],
+            color=GREEN,
+            linewidth=1.3,
+            linestyle=":",
+            marker=".",
+            label="ours: simple average of HS8 rates",
+        ),
     ]
     if data["piie_event_points"]:
         handles.append(
-            Line2D([], [], color=VERMILLION, linewidth=1.6, linestyle="--", marker="s",
-                   markersize=3.2,
-                   label="PIIE event file (weighted by US exports to the world, year before)")
+            Line2D(
+                [],
+                [],
+                color=VERMILLION,
+                linewidth=1.6,
+                linestyle="--",
+                marker="s",
+                markersize=3.2,
+                label="PIIE event file (weighted by US exports to the world, year before)",
+            )
         )
     if data["piie_points"]:
         handles.append(
-            Line2D([], [], linestyle="none", marker="D", markerfacecolor="none",
-                   markeredgecolor=PURPLE, label="PIIE Figure 1 (June 2019 workbook)")
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="D",
+                markerfacecolor="none",
+                markeredgecolor=PURPLE,
+                label="PIIE Figure 1 (June 2019 workbook)",
+            )
         )
     if shaded:
         handles.append(
-            Patch(facecolor=INCOMPLETE_SHADE, edgecolor=GREY, linewidth=0.6,
-                  label="rests on actions without a line list (not folded)")
+            Patch(
+                facecolor=INCOMPLETE_SHADE,
+                edgecolor=GREY,
+                linewidth=0.6,
+                label="rests on actions without a line list (not folded)",
+            )
         )
     if upper is not None:
         # the upper panel is empty but for the 2025 peak: room for the legend
@@ -818,7 +851,9 @@ def _draw_retaliation_coverage(ax: Axes, data: dict[str, Any], compact: bool = F
     blanket_bars = ax.bar(xs, blanket, bottom=by_schedule, color=ORANGE, width=0.72)
     fontsize = 6 if compact else 7
     for bar, top_bar, row in zip(bars, blanket_bars, rows, strict=True):
-        hatch = ("///" if row["incomplete_action"] else "") + ("\\\\\\" if row["incomplete"] else "")
+        hatch = ("///" if row["incomplete_action"] else "") + (
+            "\\\\\\" if row["incomplete"] else ""
+        )
         if hatch:
             for b in (bar, top_bar):
                 b.set_hatch(hatch)
@@ -898,7 +933,9 @@ def _draw_retaliation_coverage(ax: Axes, data: dict[str, Any], compact: bool = F
     )
     ax.set_title(
         f"China's retaliation: {data['weight_year']} imports from the US covered, "
-        f"{rows[0]['as_of_date']} to {rows[-1]['as_of_date']}" if rows else "",
+        f"{rows[0]['as_of_date']} to {rows[-1]['as_of_date']}"
+        if rows
+        else "",
         loc="left",
     )
 

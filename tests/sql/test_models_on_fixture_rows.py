@@ -16,6 +16,7 @@ from etl.ingest import (
     hs_concordance,
     hs_nomenclature,
     piie,
+    piie_events,
     product_categories,
 )
 from etl.parquet_io import write_parquet_atomic
@@ -202,6 +203,8 @@ def raw_tables():
         # no tariff actions beyond the dataset's measures: the timeline is the measures alone
         "tariff_actions": _table(tariff_actions.ACTIONS_SCHEMA, []),
         "action_line_lists": _table(china_annex_2025.ACTION_LINE_LISTS_SCHEMA, []),
+        # PIIE's dated event list is drawn beside the timeline, never folded into it
+        "piie_tariff_events": _table(piie_events.SCHEMA, []),
         "hs_concordance": _table(hs_concordance.CONCORDANCE_SCHEMA, []),
         "product_categories": _table(
             product_categories.CATEGORIES_SCHEMA,

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from etl import cli, settings as settings_module
+from etl import cli
+from etl import settings as settings_module
 from etl.errors import EtlError
 from etl.settings import Settings
 from etl.strict_yaml import ConfigFileError
@@ -86,7 +87,9 @@ def test_shipped_actions_cover_every_round_the_issue_names():
         (date(2025, 4, 10), 50.0),
         (date(2025, 4, 12), 41.0),
     ]
-    assert all(a.evidence == "blanket" for a, _ in loaded.values() if a.scope.kind == "all_us_goods")
+    assert all(
+        a.evidence == "blanket" for a, _ in loaded.values() if a.scope.kind == "all_us_goods"
+    )
     (cut,) = by_date[date(2025, 5, 14)]
     assert (cut.operation, cut.points) == ("suspend", 24.0)
     # the raises to 84% and 125% end on 14 May 2025; 10% (34 - 24) stays
