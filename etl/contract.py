@@ -603,6 +603,35 @@ MARTS: dict[str, MartSpec] = {
             ),
             partition_by=("schedule_id",),
         ),
+        MartSpec(
+            "fct_weight_value_mapping",
+            "one row per schedule, weight basis and basis code",
+            ("schedule_id", "weight_basis_id", "hs_code"),
+            "Where each code's trade value of a weight basis goes on a schedule under the band "
+            "methods: exact, re-coded, kept out as untaxed, shared, or unmatched.",
+            (
+                SCHEDULE,
+                WEIGHT_BASIS,
+                _c("hs_code", TXT, "", "the basis's code (HS8 for China HS8 bases, else HS6/HS4)"),
+                _c("hs_level", INT, "digits", "level of the basis code"),
+                _c(
+                    "mapping_step",
+                    TXT,
+                    "",
+                    "exact, recoded_spread, kept_out_untaxed, shared_by_2017_hs8, equal_split "
+                    "or unmatched",
+                ),
+                _c("is_value_on_lines", BOOL, "", "the value (or part of it) reaches lines"),
+                _c("trade_value_usd", DBL, "USD", "the code's trade value in the basis"),
+                _c(
+                    "basis_value_on_lines_usd",
+                    DBL,
+                    "USD",
+                    "the basis's total value on the schedule's lines under its band method",
+                ),
+            ),
+            partition_by=("schedule_id",),
+        ),
     ]
 }
 

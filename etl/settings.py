@@ -114,6 +114,8 @@ def get_settings() -> Settings:
         kwargs["customs_inbox"] = Path(env["TARIFF_ETL_CUSTOMS_INBOX"])
     if env.get("TARIFF_ETL_SCENARIOS"):
         kwargs["scenarios_dir"] = Path(env["TARIFF_ETL_SCENARIOS"])
+    if env.get("TARIFF_ETL_REFERENCE"):
+        kwargs["reference_dir"] = Path(env["TARIFF_ETL_REFERENCE"])
     if env.get("TARIFF_ETL_FAULT_AT"):
         kwargs["fault_at"] = env["TARIFF_ETL_FAULT_AT"]
     if env.get("TARIFF_ETL_KEEP_RUNS"):

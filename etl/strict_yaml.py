@@ -58,7 +58,9 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _DIGITS = re.compile(r"[-+]?[0-9][0-9_]*")
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
-_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]{1,18})(?:\.[0-9]{1,18})?(?:[eE][-+]?[0-9]{1,3})?")
+_DECIMAL_FLOAT = re.compile(
+    r"[-+]?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,18})?(?:[eE][-+]?[0-9]{1,3})?"
+)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TRUE, _FALSE = {"true", "True", "TRUE"}, {"false", "False", "FALSE"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

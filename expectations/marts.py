@@ -195,6 +195,28 @@ def fct_tariff_action_lines():
     )
 
 
+def fct_weight_value_mapping():
+    return suite(
+        "marts.fct_weight_value_mapping",
+        [
+            rows_at_least(1000),
+            unique_key("schedule_id", "weight_basis_id", "hs_code"),
+            *not_null("schedule_id", "weight_basis_id", "hs_code", "mapping_step"),
+            in_set(
+                "mapping_step",
+                [
+                    "exact",
+                    "recoded_spread",
+                    "kept_out_untaxed",
+                    "shared_by_2017_hs8",
+                    "equal_split",
+                    "unmatched",
+                ],
+            ),
+        ],
+    )
+
+
 BUILDERS = [
     fct_tariff_timeline,
     fct_retaliation_coverage,
@@ -206,4 +228,5 @@ BUILDERS = [
     dim_weight_bases,
     dim_tariff_actions,
     fct_tariff_action_lines,
+    fct_weight_value_mapping,
 ]

@@ -77,8 +77,9 @@ line_rates as (
     from action_lines
 ),
 
-unknown_line_action_dates as (
-    -- recorded actions with no line list still give their date a state (nothing changes)
+recorded_action_dates as (
+    -- every recorded action's date has a state, also where it changes nothing on the schedule
+    -- (actions with unknown lines, exclusion lists with no known item, the ITA state)
     select
         schedule_starts.schedule_id,
         actions.effective_date
@@ -91,7 +92,7 @@ unknown_line_action_dates as (
         group by dataset_measures.schedule_id
     ) as schedule_starts
         on actions.effective_date > schedule_starts.first_state_date
-    where actions.is_in_force and actions.scope_kind = 'unknown_lines'
+    where actions.is_in_force
 ),
 
 exclusion_lines as (
@@ -126,9 +127,9 @@ schedule_dates as (
     where measures.measure_kind <> 'exclusion' and measures.end_date is not null
     union
     select
-        unknown_line_action_dates.schedule_id,
-        unknown_line_action_dates.effective_date
-    from unknown_line_action_dates
+        recorded_action_dates.schedule_id,
+        recorded_action_dates.effective_date
+    from recorded_action_dates
     union
     select
         exclusions.schedule_id,

@@ -295,7 +295,8 @@ retired_pools as (
 ),
 
 recoded_targets as (
-    -- lines that may take re-coded value: new codes with no exact match of their own
+    -- lines that may take re-coded value: new codes the basis does not list at all (a code
+    -- listed with zero trade existed then and had none: it takes nothing)
     select
         lines_counted.schedule_id,
         lines_counted.national_line_code,

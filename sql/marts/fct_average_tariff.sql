@@ -93,11 +93,7 @@ simple_average as (
 ),
 
 incomplete_actions as (
-    select * from staging.stg_tariffs__actions
-    where
-        stg_tariffs__actions.is_in_force
-        and stg_tariffs__actions.scope_kind = 'unknown_lines'
-        and stg_tariffs__actions.effective_date > date '2018-01-01'
+    select * from intermediate.int_tariff_actions_incomplete
 ),
 
 unioned as (
@@ -118,7 +114,12 @@ final as (
         exists (
             select 1
             from incomplete_actions
-            where incomplete_actions.effective_date <= unioned.as_of_date
+            where
+                incomplete_actions.effective_date <= unioned.as_of_date
+                and (
+                    incomplete_actions.end_date is null
+                    or incomplete_actions.end_date > unioned.as_of_date
+                )
         ) as has_incomplete_action,
         unioned.weighted_value_usd,
         unioned.excluded_value_usd

@@ -36,11 +36,7 @@ sectors as (
 ),
 
 incomplete_actions as (
-    select * from staging.stg_tariffs__actions
-    where
-        stg_tariffs__actions.is_in_force
-        and stg_tariffs__actions.scope_kind = 'unknown_lines'
-        and stg_tariffs__actions.effective_date > date '2018-01-01'
+    select * from intermediate.int_tariff_actions_incomplete
 ),
 
 weight_years as (
@@ -98,6 +94,11 @@ joined as (
             where
                 incomplete_actions.effective_date
                 <= coalesce(value_by_sector.as_of_date, lines_by_sector.as_of_date)
+                and (
+                    incomplete_actions.end_date is null
+                    or incomplete_actions.end_date
+                    > coalesce(value_by_sector.as_of_date, lines_by_sector.as_of_date)
+                )
         ) as has_incomplete_action,
 
         cast(coalesce(value_by_sector.covered_value_usd, 0) as double) as covered_value_usd,

@@ -7,7 +7,7 @@
     actions after it). action_ids lists the actions whose rates are in force in the window.
     incomplete_action_ids names recorded actions that took effect before the window ends but
     whose lines the bundled data does not hold (China's MFN changes after 2019, the February
-    2025 duties): such a window's rate may be wrong for the line, and is_rate_complete is
+    2025 duties, exclusion lists with no known item: int_tariff_actions_incomplete): such a window's rate may be wrong for the line, and is_rate_complete is
     false. MFN rates are those of PIIE's file (2019) carried forward.
     grain: one row per schedule, national tariff line and validity window
     primary key: schedule_id, national_line_code, valid_from_date */
@@ -31,16 +31,15 @@ schedule_starts as (
 ),
 
 incomplete_actions as (
+    -- recorded actions whose lines are not held, on the schedules they would fold on
     select
         schedule_starts.schedule_id,
-        stg_tariffs__actions.action_id,
-        stg_tariffs__actions.effective_date
-    from staging.stg_tariffs__actions
+        int_tariff_actions_incomplete.action_id,
+        int_tariff_actions_incomplete.effective_date,
+        int_tariff_actions_incomplete.end_date
+    from intermediate.int_tariff_actions_incomplete
     inner join schedule_starts
-        on stg_tariffs__actions.effective_date > schedule_starts.first_state_date
-    where
-        stg_tariffs__actions.is_in_force
-        and stg_tariffs__actions.scope_kind = 'unknown_lines'
+        on int_tariff_actions_incomplete.effective_date > schedule_starts.first_state_date
 ),
 
 windows_flagged as (
@@ -59,6 +58,10 @@ windows_flagged as (
             and (
                 windows.valid_to_date is null
                 or incomplete_actions.effective_date < windows.valid_to_date
+            )
+            and (
+                incomplete_actions.end_date is null
+                or incomplete_actions.end_date > windows.valid_from_date
             )
     group by windows.schedule_id, windows.national_line_code, windows.valid_from_date
 ),
