@@ -507,7 +507,7 @@ MARTS: dict[str, MartSpec] = {
                     "mfn_level, mfn_change, retaliation, retaliation_change, "
                     "retaliation_state, suspension, exclusion",
                 ),
-                _c("retaliation_basis", TXT, "", "US measure retaliated against: s232, s301, ieepa"),
+                _c("retaliation_basis", TXT, "", "US measure answered: s232, s301, ieepa"),
                 _c("operation", TXT, "", "add, set, scale, suspend or exclude"),
                 _c(
                     "scope_kind",

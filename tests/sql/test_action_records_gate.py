@@ -1,4 +1,4 @@
-"""The staging gate refuses a timeline whose measures and reviewed tariff-action records disagree."""
+"""The staging gate refuses measures and reviewed tariff-action records that disagree."""
 
 from __future__ import annotations
 
