@@ -173,57 +173,152 @@ def _check_functions(sql: str) -> None:
             raise ReadOnlyQueryError(f"{name}() acts on the engine and is not allowed here")
 
 
+# how long a query may take to honour its interrupt before the process leaves without it
+INTERRUPT_GRACE_S = 10.0
+SIGNALS = ("SIGINT", "SIGTERM")
+
+
+@contextmanager
+def signals_deferred(on_signal: Any = None) -> Iterator[list[int]]:
+    """SIGINT/SIGTERM recorded (and `on_signal(signum)` called) instead of raising, then, on
+    leaving, the first one handed to the handler that was there before (Python's Ctrl-C
+    handler raises KeyboardInterrupt, the CLI's SIGTERM handler `Interrupted`).
+
+    An exception raised by a signal handler lands wherever the main thread happens to be, and
+    some places do not survive one: DuckDB's own calls turn it into `RuntimeError: Query
+    interrupted`, DuckDB's extension module aborts the process (SIGABRT, exit 134) when one
+    lands while it is being imported, `Thread.start()` can be left with the worker running.
+    Deferring it to a point we choose avoids all of them. Only the main thread can set signal
+    handlers: elsewhere (signals never reach other threads' code anyway) this does nothing."""
+    import signal
+
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def record(signum: int, frame: object) -> None:
+        received.append(signum)
+        if on_signal is not None:
+            on_signal(signum)
+
+    numbers = [getattr(signal, name) for name in SIGNALS]
+    # an ignored signal (SIGINT of a background job) stays ignored
+    numbers = [num for num in numbers if signal.getsignal(num) != signal.SIG_IGN]
+    previous = {num: signal.signal(num, record) for num in numbers}
+    try:
+        yield received
+    finally:
+        for num, handler in previous.items():
+            signal.signal(num, handler)
+        if received:
+            _deliver(received[0], previous[received[0]])
+
+
+def _deliver(signum: int, handler: Any) -> None:
+    """What the signal would have done without the deferral."""
+    import signal
+
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)  # the default action (terminates the process)
+
+
 def run_query(
     settings: Settings, sql: str, allow_files: Sequence[Path] = ()
 ) -> tuple[list[str], list[tuple]]:
     """Run read-only SQL against `<warehouse>/tariffs.duckdb`; the last statement's rows.
 
-    The statements run in a worker thread while this one waits: a signal (Ctrl-C, SIGTERM)
-    reaches Python at once, interrupts the query (`con.interrupt()`) and propagates, so the
-    CLI exits 130 / 143 instead of waiting for DuckDB to finish."""
-    with read_only_connection(settings, allow_files) as con:
+    The statements run in a worker thread while this one waits. A signal (Ctrl-C, SIGTERM)
+    does not raise here: it is recorded and interrupts the query (`interrupt()`, repeated until
+    DuckDB honours it), the worker is waited for, the connection closed, and only then is the
+    signal handed on (`signals_deferred`), so the CLI exits 130 / 143 promptly.
+
+    The process must not exit while the worker is inside DuckDB: the interpreter would shut
+    down under it and the worker, taking the GIL back to return, aborts the whole process
+    ("FATAL: exception not rethrown", SIGABRT, exit 134). If DuckDB does not honour the
+    interrupt within INTERRUPT_GRACE_S, the process leaves with `os._exit` (no shutdown that
+    could abort), with the signal's exit code."""
+    state: dict[str, Any] = {"cursor": None}
+
+    def interrupt(signum: int) -> None:
+        if state["cursor"] is not None:
+            state["cursor"].interrupt()
+
+    result: tuple[list[str], list[tuple]] | None = None
+    with (
+        signals_deferred(interrupt) as received,
+        read_only_connection(settings, allow_files) as con,
+    ):
         texts = check_read_only(con, sql)
-        outcome: dict[str, Any] = {}
-        query_con = con.cursor()  # a connection of its own: `con` refuses concurrent calls
-
-        def work() -> None:
+        if not received:  # else signalled while connecting: the query is not started
+            state["cursor"] = query_con = con.cursor()  # `con` refuses concurrent calls
             try:
-                cursor: Any = None
-                for text in texts:
-                    cursor = query_con.execute(text)
-                columns = [d[0] for d in cursor.description] if cursor.description else []
-                outcome["result"] = (columns, cursor.fetchall())
-            except BaseException as exc:  # handed to the waiting thread
-                outcome["error"] = exc
+                result = _run_in_worker(query_con, texts, received)
             finally:
-                done.set()
-
-        # waiting on an Event, not Thread.join: a join interrupted by a signal can leave the
-        # thread looking finished (Python < 3.13)
-        done = threading.Event()
-        worker = threading.Thread(target=work, name="analyst-query", daemon=True)
-        worker.start()
-        try:
-            while not done.wait(0.1):
-                pass
-        except BaseException:
-            # repeated: an interrupt that lands before DuckDB starts the query is lost
-            deadline = time.monotonic() + 30
-            while not done.is_set() and time.monotonic() < deadline:
-                query_con.interrupt()
-                done.wait(0.2)
-            raise
-        finally:
-            if done.is_set():
+                state["cursor"] = None
                 query_con.close()
-        error = outcome.get("error")
-        if isinstance(error, duckdb.InterruptException):
-            raise KeyboardInterrupt from None
-        if isinstance(error, duckdb.Error):
-            raise EtlError(f"query failed: {_first_line(error)}") from None
-        if error is not None:
-            raise error
-        return outcome["result"]
+    # leaving `signals_deferred` raised the deferred signal's exception, if there was one
+    if result is None:  # a handler that did not raise: the query was still cut short
+        raise KeyboardInterrupt
+    return result
+
+
+def _run_in_worker(
+    query_con: duckdb.DuckDBPyConnection, texts: list[str], received: list[int]
+) -> tuple[list[str], list[tuple]] | None:
+    """The statements in a worker thread; None if a signal cut them short."""
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            cursor: Any = None
+            for text in texts:
+                cursor = query_con.execute(text)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            outcome["result"] = (columns, cursor.fetchall())
+        except BaseException as exc:  # handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name="analyst-query", daemon=True)
+    worker.start()
+    signalled_at: float | None = None
+    # waiting on an Event, not Thread.join: the worker is done once it has left DuckDB
+    while not done.wait(0.1):
+        if not received:
+            continue
+        # repeated: an interrupt that lands before DuckDB starts a statement is lost
+        query_con.interrupt()
+        signalled_at = signalled_at or time.monotonic()
+        if time.monotonic() - signalled_at > INTERRUPT_GRACE_S:
+            _leave_now(received[0])
+    error = outcome.get("error")
+    if received:  # the deferred signal is raised by the caller's `signals_deferred`
+        return None
+    if isinstance(error, duckdb.InterruptException):
+        raise KeyboardInterrupt from None
+    if isinstance(error, duckdb.Error):
+        raise EtlError(f"query failed: {_first_line(error)}") from None
+    if error is not None:
+        raise error
+    return outcome["result"]
+
+
+def _leave_now(signum: int) -> None:
+    """Exit with the signal's code without shutting the interpreter down (see run_query)."""
+    import os
+    import sys
+
+    grace = f"{INTERRUPT_GRACE_S:.0f} s"
+    print(f"interrupted: the query did not stop within {grace}", file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(128 + signum)
 
 
 # kept for callers of the old names

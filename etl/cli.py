@@ -1,19 +1,33 @@
 """`tariff-etl`: run the pipeline and inspect its runs without an Airflow server.
 
 Exit codes: 0 success; 1 unexpected error; 2 a clear pipeline error (bad input, failed quality
-gate, lock held, ...); 130 interrupted. Errors print one line; `--debug` shows the traceback.
+gate, lock held, ...); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM). Errors print
+one line; `--debug` shows the traceback.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import logging
+import signal as _signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from etl.errors import EtlError
+# Run as the `tariff-etl` script, a Ctrl-C that lands while the modules below load is only
+# recorded, and `main` exits 130 for it (Python's own handler would print a traceback). Any
+# other importer keeps its handler.
+_EARLY_SIGNALS: list[int] = []
+if (
+    sys.argv
+    and sys.argv[0].rsplit("/", 1)[-1] == "tariff-etl"
+    and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
+):
+    _signal.signal(_signal.SIGINT, lambda signum, frame: _EARLY_SIGNALS.append(signum))
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from etl.errors import EtlError  # noqa: E402
 
 
 def _console():  # rich is imported lazily so `--help` stays instant
@@ -441,10 +455,55 @@ def _check_settings(command: str) -> None:
         check_warehouse(settings, writable=command in WRITERS)
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+# signals received while `main` runs (SIGINT/SIGTERM), and whether they only are recorded
+_SIGNALS: dict[str, object] = {"received": [], "defer": False}
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT raises KeyboardInterrupt, SIGTERM `Interrupted` (both unwind: a run in progress is
+    marked failed, locks are released); either way the signal is recorded, so the exit code is
+    128 + signum even when a library turns the exception into another one (DuckDB's
+    `RuntimeError: Query interrupted`, Python's `RuntimeError` from `__set_name__`) or swallows
+    it. While deferring (importing DuckDB) it is only recorded."""
+    received = _SIGNALS["received"]
+    assert isinstance(received, list)
+    received.append(signum)
+    if not _SIGNALS["defer"]:
+        _raise_for(signum)
+
+
+def _raise_for(signum: int) -> None:
+    import signal
+
     from etl.errors import Interrupted
 
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Interrupted(signum)
+
+
+def _import_duckdb() -> None:
+    """DuckDB's extension module aborts the process (SIGABRT, exit 134) when a signal handler
+    raises while it is being imported, so it is imported here with signals only recorded."""
+    _SIGNALS["defer"] = True
+    try:
+        import duckdb  # noqa: F401
+    finally:
+        _SIGNALS["defer"] = False
+
+
+def _signalled() -> int | None:
+    received = _SIGNALS["received"]
+    assert isinstance(received, list)
+    return received[0] if received else None
+
+
+def _interrupted_code(signum: int) -> int:
+    import signal
+
+    name = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    print(f"interrupted{name}", file=sys.stderr)
+    return 128 + signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -453,19 +512,53 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from etl.errors import Interrupted
 
-    args = build_parser().parse_args(argv)
+    # SIGINT -> 130 and SIGTERM -> 143 from here on (see _on_signal); an ignored SIGINT (a
+    # background job) stays ignored (signal handlers can only be set from the main thread;
+    # tests may call main elsewhere)
+    previous: dict[int, object] = {}
+    _SIGNALS["received"], _EARLY_SIGNALS[:] = list(_EARLY_SIGNALS), []
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _on_signal)
+    try:
+        try:
+            if (signum := _signalled()) is not None:  # received while this module loaded
+                _raise_for(signum)
+            args = build_parser().parse_args(argv)  # imports modules: signals can land here
+        except (KeyboardInterrupt, Interrupted, Exception):
+            if (signum := _signalled()) is not None:
+                return _interrupted_code(signum)
+            raise
+        return _run_command(args)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _SIGNALS["received"] = []
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    import signal
+
+    from etl.errors import Interrupted
+
     level = logging.DEBUG if args.debug else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.root.handlers:  # some libraries set INFO on their own loggers
         handler.setLevel(level)
-    # SIGTERM unwinds like Ctrl-C: a run in progress is marked failed, locks are released
-    # (signal handlers can only be set from the main thread; tests may call main elsewhere)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
+        if args.command not in NO_WAREHOUSE:
+            _import_duckdb()
+        if (signum := _signalled()) is not None:  # received while importing, or swallowed
+            _raise_for(signum)
         _check_settings(args.command)
-        return args.func(args)
+        code = args.func(args)
+        if (signum := _signalled()) is not None:  # swallowed by a library: still interrupted
+            return _interrupted_code(signum)
+        return code
     except EtlError as exc:
+        if (signum := _signalled()) is not None:
+            return _interrupted_code(signum)
         if args.debug:
             import traceback
 
@@ -473,12 +566,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _interrupted_code(_signalled() or signal.SIGINT)
     except Interrupted as exc:
-        print(str(exc), file=sys.stderr)
-        return 128 + exc.signum
+        return _interrupted_code(_signalled() or exc.signum)
     except Exception as exc:  # anything else is a bug: one line unless --debug
+        if (signum := _signalled()) is not None:  # a signal's exception turned into another
+            return _interrupted_code(signum)
         if args.debug:
             raise
         print(
@@ -487,9 +580,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

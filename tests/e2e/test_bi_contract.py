@@ -47,6 +47,33 @@ def test_parquet_files_carry_the_contract_version(published):
             assert meta[b"mart"] == name.encode()
 
 
+def test_readme_examples_on_the_tariff_actions(published):
+    """The two examples on the action timeline: soybeans' windows and the incomplete actions."""
+    from etl.tariff_actions import load_actions
+
+    settings, _ = published
+    examples = readme_examples()
+    cols, soy = analyst.run_query(settings, examples["soybeans_through_the_trade_war"])
+    windows = [dict(zip(cols, r, strict=True)) for r in soy]
+    assert str(windows[0]["valid_from_date"]) == "2018-01-01"
+    assert windows[0]["additional_rate_pct"] == 0.0
+    assert {str(w["valid_from_date"]): w["additional_rate_pct"] for w in windows}[
+        "2018-07-06"
+    ] == 25.0  # PIIE: the 6 July 2018 list
+    for before, after in zip(windows, windows[1:], strict=False):
+        assert before["valid_to_date"] == after["valid_from_date"]  # no gap, no overlap
+    assert windows[-1]["valid_to_date"] is None
+    assert all(w["action_ids"] for w in windows)  # every window names its actions
+
+    cols, incomplete = analyst.run_query(settings, examples["actions_without_a_full_line_list"])
+    listed = {r[cols.index("action_id")] for r in incomplete}
+    reviewed = load_actions(settings.reference_dir / "tariff_actions")
+    unknown = {a for a, (action, _) in reviewed.items() if action.scope.kind == "unknown_lines"}
+    assert unknown and unknown <= listed  # an action with no line list is never complete
+    assert listed <= set(reviewed)
+    assert all(r[cols.index("evidence")] for r in incomplete)
+
+
 @pytest.mark.parametrize("name", list(MARTS))
 def test_three_readers_see_the_same_rows_and_types(published, marts_con, name):
     settings, _ = published
@@ -81,8 +108,8 @@ def readme_examples() -> dict[str, str]:
     return dict(re.findall(r"```sql\n-- example: (\w+)\n(.*?)```", text, re.S))
 
 
-def test_readme_has_six_example_queries():
-    assert len(readme_examples()) == 6
+def test_readme_has_eight_example_queries():
+    assert len(readme_examples()) == 8
 
 
 def test_readme_example_queries_return_the_expected_rows(published):
@@ -116,7 +143,8 @@ def test_readme_example_queries_return_the_expected_rows(published):
 
     cols, by_basis = rows["seed_story_by_weight_basis"]
     shares = {(r[0], r[1]): r[2] for r in by_basis}
-    assert len({label for label, _ in shares}) == 9  # PIIE 2017 + Census 2013..2020
+    # PIIE 2017 + Census Phase One HS4 2013..2020 + Census HS6 2013..2021 (2021: January only)
+    assert len({label for label, _ in shares}) == 18
     piie = [v for (label, method), v in shares.items() if "[piie_itc_trade_map]" in label]
     assert sorted(piie) == [5.0, 18.7, 18.9]
     assert all(m == "hs4" for (label, m) in shares if "Phase One products only" in label)
@@ -178,6 +206,6 @@ def test_cli_json_output_and_refusals(published):
     refused = cli(settings, "sql", "copy (select 1) to '/tmp/tariff_etl_nope.csv'")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "error: only queries are allowed here (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN); got "
-        "COPY: the published data is read-only"
+        "error: only queries are allowed here (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, "
+        "EXPLAIN of a query); got COPY: the published data is read-only"
     ]
