@@ -291,7 +291,7 @@ def test_every_year_2013_2020_is_an_all_products_basis(run):
         "from fct_exemption_coverage where scenario_id = 'seed_story' and category = 'all' "
         "and weight_basis_id = 'us_census.usa_exports.2019.hs2017.hs6'"
     ).fetchall()
-    assert 0 < share < 1 and methods == ["concordance", "hs6"]
+    assert 0 < share < 1 and methods == ["by_2017_hs8_shares", "concordance", "hs6"]
 
 
 def test_monthly_values_give_soybeans_their_autumn_season(run):

@@ -80,9 +80,9 @@ def test_soybeans_are_taxed_25_points_from_6_july_2018(marts_con):
         "applied_rate_pct from fct_tariff_timeline where hs8_code in ('12019010', '12019020') "
         "order by 1, 2"
     ).fetchall()
-    assert [r[1:] for r in rows if r[0] == "1201901000"] == [
+    assert [r[1:] for r in rows if r[0] == "1201901000"][:2] == [
         (_d("2018-01-01"), _d("2018-07-06"), 0.0, 3.0),
-        (_d("2018-07-06"), None, 25.0, 28.0),
+        (_d("2018-07-06"), _d("2019-09-01"), 25.0, 28.0),
     ]
 
 

@@ -38,7 +38,8 @@ def test_2025_state_has_every_china_line_of_the_matrix(marts_con):
         "select count(*), "
         "list(additional_rate_pct order by national_line_code) filter "
         "(where national_line_code in ('12019011', '12019019')) "
-        "from fct_tariff_timeline where schedule_id = 'ita_matrix_2025'"
+        "from fct_tariff_timeline where schedule_id = 'ita_matrix_2025' "
+        "and valid_from_date = date '2025-03-28'"
     ).fetchall()[0]
     assert lines == 7_048
     assert soy == [37.5, 37.5]
@@ -46,7 +47,7 @@ def test_2025_state_has_every_china_line_of_the_matrix(marts_con):
         marts_con.execute(
             "select national_line_code, additional_rate_pct from fct_tariff_timeline "
             "where national_line_code in ('10019900', '27090000', '27111100') "
-            "and schedule_id = 'ita_matrix_2025'"
+            "and schedule_id = 'ita_matrix_2025' and valid_from_date = date '2025-03-28'"
         ).fetchall()
     )
     assert rates == {"10019900": 40.0, "27090000": 12.5, "27111100": 40.0}
@@ -139,10 +140,15 @@ def test_every_scenario_has_every_basis_and_method_and_a_band(marts_con):
     bases = {r[0] for r in marts_con.sql("select weight_basis_id from dim_weight_bases").fetchall()}
     for scenario in scenarios:
         estimates = {(r[1], r[2]) for r in rows if r[0] == scenario}
-        assert {m for b, m in estimates if b == PIIE_BASIS} == {"exact_hs8", "hs6", "concordance"}
+        assert {m for b, m in estimates if b == PIIE_BASIS} == {
+            "exact_hs8", "hs6", "concordance", "hs8_recoded"
+        }
         assert {b for b, _ in estimates} == bases  # every basis, every scenario
         # the Census HS4 bases (US-reported, Phase One products) are matched at HS4 only
-        assert {m for b, m in estimates if b.startswith("census_")} == {"hs4"}
+        assert {m for b, m in estimates if b.startswith("census_")} == {
+            "hs4",
+            "by_2017_hs8_shares",
+        }
     band = {
         (r[0], r[1]): r[2:]
         for r in marts_con.execute(
@@ -188,10 +194,10 @@ def test_us_reported_census_bases_cover_every_year_of_the_file(marts_con):
             "coverage_share_high, high_weight_basis_id from fct_exemption_band"
         ).fetchall()
     }
-    assert bands[("seed_story", "phase_one_products")] == (16.1, "2018", 30.9, "2016")
-    assert bands[("pharma_medical_only", "phase_one_products")] == (5.2, "2013", 12.2, "2019")
-    assert bands[("agri_medical_broad", "phase_one_products")] == (27.1, "2018", 45.5, "2020")
-    assert bands[("seed_story", "all_products")] == (5.0, "2017", 18.9, "2017")
+    assert bands[("seed_story", "phase_one_products")] == (12.5, "2018", 29.5, "2016")
+    assert bands[("pharma_medical_only", "phase_one_products")] == (3.2, "2013", 7.6, "2019")
+    assert bands[("agri_medical_broad", "phase_one_products")] == (23.9, "2018", 42.7, "2013")
+    assert bands[("seed_story", "all_products")] == (9.9, "2018", 23.1, "2016")
 
 
 def test_seed_story_numbers(marts_con):
@@ -207,7 +213,7 @@ def test_seed_story_numbers(marts_con):
     }
     for taxed, covered, lines_taxed, lines_covered, before, after in all_rows.values():
         assert lines_taxed == 7_048  # every line of the matrix carries retaliation
-        assert lines_covered == 88  # soybeans 6, pharmaceuticals 18, medical 64
+        assert lines_covered == 82  # soybeans 6, pharmaceuticals 18, medical 58
         assert 0 < covered < taxed
         assert after < before
     # the soybean lines were re-coded after 2017 (12019010 -> 12019011/19): the exact 8-digit
@@ -232,7 +238,7 @@ def test_seed_story_numbers(marts_con):
     assert unmatched[0] == pytest.approx(13.934e9 * 2 / 5, rel=1e-3)
     relief = dict(
         marts_con.execute(
-            "select window_months, duty_relief_usd from fct_exemption_coverage "
+            "select window_months, duty_relief_flat_usd from fct_exemption_coverage "
             "where scenario_id = 'seed_story' and category = 'all' "
             "and weighting_method = 'hs6' and weight_basis_id = ?",
             [PIIE_BASIS],
@@ -245,10 +251,11 @@ def test_exclusion_scenario_matches_the_drop_in_the_coverage_series(marts_con):
     covered = dict(
         marts_con.execute(
             "select as_of_date, sum(covered_value_usd) from fct_retaliation_coverage "
-            "where as_of_date in (date '2019-06-01', date '2019-09-17') group by 1"
+            "where as_of_date in (date '2019-09-01', date '2019-09-17') group by 1"
         ).fetchall()
     )
-    drop = covered[date(2019, 6, 1)] - covered[date(2019, 9, 17)]
+    # the list took effect on 17 Sep 2019, after the 1 Sep round: the drop between the two
+    drop = covered[date(2019, 9, 1)] - covered[date(2019, 9, 17)]
     scenario = marts_con.execute(
         "select covered_value_usd, lines_covered from fct_exemption_coverage "
         "where scenario_id = 'exclusion_2019_first_list' and category = 'all' "
@@ -348,7 +355,7 @@ def test_customs_data_a_user_drops_in_becomes_a_weight_basis_of_the_band(tmp_pat
             "where scenario_id = 'seed_story' and category = 'all' and window_months = 12 "
             "and weight_basis_id = 'china_customs.chn_imports.2018.hs2017.hs8' order by 1"
         ).fetchall()
-        assert [m for m, _ in methods] == ["concordance", "exact_hs8", "hs6"]
+        assert [m for m, _ in methods] == ["concordance", "exact_hs8", "hs6", "hs8_recoded"]
         # exact 8-digit match: soybeans 12019019 and instruments 90189099 are exempted; the 2025
         # matrix has no line 30049090 (only 30049051/54), so the medicines go unmatched; the
         # CPUs (semiconductors), aircraft, cars and pork stay taxed
@@ -359,6 +366,8 @@ def test_customs_data_a_user_drops_in_becomes_a_weight_basis_of_the_band(tmp_pat
             "select estimates, weight_bases from fct_exemption_band "
             "where scenario_id = 'seed_story' and product_scope = 'all_products'"
         ).fetchall()
-        assert band == [(6, 2)]  # PIIE 2017 x 3 methods + China Customs 2018-03 x 3 methods
+        # a one-month file is a weight basis (above) but never defines the band: band methods on
+        # complete years only -- PIIE 2017 (hs8_recoded) + US Census HS6 2013-2020
+        assert band == [(9, 9)]
     finally:
         con.close()

@@ -87,7 +87,7 @@ def test_html_numbers_match_the_marts(published, marts_con, html):
     for value, share in by_date.values():
         assert fmt_bn(value) in html
         assert fmt_share(share) in html
-    assert (fmt_share(band[0]), fmt_share(band[1])) == ("5.0%", "18.9%")
+    assert (fmt_share(band[0]), fmt_share(band[1])) == ("9.9%", "23.1%")
     assert f"{fmt_share(band[0])} – {fmt_share(band[1])}" in html
     # PIIE's Figure 1 for 2019-06-01 (20.72) beside ours (15.64)
     assert re.search(r"2019-06-01</td>.*?15\.6%.*?20\.7%</td>", html, re.S)
