@@ -124,7 +124,8 @@ def test_partial_exclusion_lists_are_flagged_incomplete(published):
 def test_every_scenario_has_every_basis_and_method_and_a_band(marts_con):
     rows = marts_con.execute(
         "select scenario_id, weight_basis_id, weighting_method, product_scope, "
-        "count(distinct window_months), max(coverage_share) filter (where category = 'all') "
+        "count(distinct window_months), max(coverage_share) filter (where category = 'all'), "
+        "bool_and(is_band_method) and bool_and(is_complete_year) "
         "from fct_exemption_coverage join dim_weight_bases using (weight_basis_id) "
         "group by all order by all"
     ).fetchall()
@@ -159,7 +160,10 @@ def test_every_scenario_has_every_basis_and_method_and_a_band(marts_con):
     }
     assert {scope for _, scope in band} == {"all_products", "phase_one_products"}
     for (scenario, scope), (low, high, low_b, low_m, high_b, high_m, n) in band.items():
-        shares = {(r[1], r[2]): r[5] for r in rows if r[0] == scenario and r[3] == scope}
+        # the band spans the band methods on complete years only
+        shares = {
+            (r[1], r[2]): r[5] for r in rows if r[0] == scenario and r[3] == scope and r[6]
+        }
         assert n == len(shares)
         assert low == min(shares.values()) and high == max(shares.values())
         assert shares[(low_b, low_m)] == low and shares[(high_b, high_m)] == high
