@@ -454,7 +454,7 @@ def test_hostile_scenario_is_one_line_naming_file_key_and_rule(tmp_path, name, r
     started = time.perf_counter()
     with pytest.raises(ScenarioError) as err:
         load_scenarios(tmp_path, CATEGORIES)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # the unbounded bomb took 28 s
     text = str(err.value)
     assert isinstance(err.value, ConfigFileError)
     assert text.startswith(f"scenario file {name}.yaml: {message}"), text
@@ -493,7 +493,7 @@ def test_a_12_mb_scenario_file_is_refused_by_size(tmp_path):
     started = time.perf_counter()
     with pytest.raises(ScenarioError) as err:
         load_scenarios(tmp_path, CATEGORIES)
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 10.0
     assert str(err.value) == (
         f"scenario file huge.yaml: (file): {path.stat().st_size:,} bytes, "
         "more than the limit of 256,000"
