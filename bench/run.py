@@ -19,7 +19,7 @@ What it measures, on the same generated file in the same run:
 
 Results: a table on stdout and `bench/results/<UTC date>.json` (other sizes or partial runs:
 `<date>-<rows>-<big rows>[-throughput|-incremental].json`).
-Targets (issue 6): ours >= 0.7x DuckDB COPY throughput; faster than pandas; peak RSS at the big
+Targets: ours >= 0.7x DuckDB COPY throughput; faster than pandas; peak RSS at the big
 size <= 1.2x the small size; one-month add <= 5% of the rebuild.
 """
 
