@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: setup run test lint clean airflow bench
+.PHONY: setup run test lint clean airflow bench breaks mutation
 
 setup: $(STAMP)
 
@@ -26,6 +26,14 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+# Each deliberate break of tests/breaks/ re-applied in a temp copy: its tests must fail (~10 min).
+breaks: $(STAMP)
+	$(VENV)/bin/python -m tests.breaks.run
+
+# Mutation testing of the modules that decide published numbers and safety (slow; see docs/mutation/).
+mutation: $(STAMP)
+	$(VENV)/bin/python bench/mutation.py
 
 airflow: $(STAMP)
 	$(VENV)/bin/tariff-etl airflow
