@@ -39,7 +39,9 @@ airflow: $(STAMP)
 	$(VENV)/bin/tariff-etl airflow
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check etl expectations dags tests
+	$(VENV)/bin/ruff check etl expectations dags tests bench
+	$(VENV)/bin/ruff format --check etl expectations dags tests bench
+	$(VENV)/bin/sqlfluff lint sql
 
 clean:
 	rm -rf $(VENV) $(TOOLS) warehouse

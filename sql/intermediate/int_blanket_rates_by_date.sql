@@ -4,9 +4,7 @@
     grain: one row per schedule and as-of date
     primary key: schedule_id, as_of_date */
 
-with
-
-action_lines as (
+with action_lines as (
     select * from intermediate.int_tariff_action_lines_resolved
     where int_tariff_action_lines_resolved.is_folded
 ),
@@ -46,6 +44,13 @@ blanket_actions as (
     group by all
 ),
 
+schedule_revisions as (
+    select distinct
+        tariff_lines.schedule_id,
+        tariff_lines.hs_revision
+    from tariff_lines
+),
+
 final as (
     select
         as_of_dates.schedule_id,
@@ -56,18 +61,16 @@ final as (
             where blanket_actions.action_id is not null
         ) as blanket_action_ids
     from as_of_dates
-    inner join (
-        select distinct
-            tariff_lines.schedule_id,
-            tariff_lines.hs_revision
-        from tariff_lines
-    ) as schedule_revisions
+    inner join schedule_revisions
         on as_of_dates.schedule_id = schedule_revisions.schedule_id
     left join blanket_actions
         on
             as_of_dates.schedule_id = blanket_actions.schedule_id
             and as_of_dates.as_of_date >= blanket_actions.effective_date
-            and (blanket_actions.end_date is null or as_of_dates.as_of_date < blanket_actions.end_date)
+            and (
+                blanket_actions.end_date is null
+                or as_of_dates.as_of_date < blanket_actions.end_date
+            )
     group by as_of_dates.schedule_id, as_of_dates.as_of_date
 )
 

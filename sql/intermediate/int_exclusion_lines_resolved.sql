@@ -24,7 +24,7 @@ extension_edges as (
 item_sources (announcement_id, source_announcement_id) as (
     select
         announcements.announcement_id,
-        announcements.announcement_id
+        announcements.announcement_id as source_announcement_id
     from announcements
     union
     select

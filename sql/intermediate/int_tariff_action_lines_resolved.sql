@@ -114,13 +114,14 @@ list_recoded as (
     from listed_codes
     inner join schedules_of_list_actions
         on listed_codes.action_id = schedules_of_list_actions.action_id
-    where not exists (
-        select 1
-        from tariff_lines
-        where
-            tariff_lines.schedule_id = schedules_of_list_actions.schedule_id
-            and tariff_lines.hs8_code = listed_codes.code
-    )
+    where
+        not exists (
+            select 1
+            from tariff_lines
+            where
+                tariff_lines.schedule_id = schedules_of_list_actions.schedule_id
+                and tariff_lines.hs8_code = listed_codes.code
+        )
     group by schedules_of_list_actions.schedule_id, listed_codes.action_id, listed_codes.hs6_code
 ),
 

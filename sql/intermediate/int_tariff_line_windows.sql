@@ -14,19 +14,24 @@ flagged as (
         line_states.*,
         case
             when
-                lag(line_states.mfn_rate_pct) over by_line
+                lag(line_states.mfn_rate_pct) over (
+                    partition by line_states.schedule_id, line_states.national_line_code
+                    order by line_states.as_of_date
+                )
                 is not distinct from line_states.mfn_rate_pct
-                and lag(line_states.additional_rate_pct) over by_line
+                and lag(line_states.additional_rate_pct) over (
+                    partition by line_states.schedule_id, line_states.national_line_code
+                    order by line_states.as_of_date
+                )
                 = line_states.additional_rate_pct
-                and lag(line_states.measure_ids) over by_line = line_states.measure_ids
+                and lag(line_states.measure_ids) over (
+                    partition by line_states.schedule_id, line_states.national_line_code
+                    order by line_states.as_of_date
+                ) = line_states.measure_ids
                 then 0
             else 1
         end as opens_window
     from line_states
-    window by_line as (
-        partition by line_states.schedule_id, line_states.national_line_code
-        order by line_states.as_of_date
-    )
 ),
 
 numbered as (

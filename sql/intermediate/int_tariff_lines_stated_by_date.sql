@@ -9,9 +9,7 @@
     grain: one row per schedule, national tariff line and as-of date
     primary key: schedule_id, national_line_code, as_of_date */
 
-with
-
-tariff_lines as (
+with tariff_lines as (
     select * from staging.stg_tariffs__schedule_lines
 ),
 
@@ -77,6 +75,14 @@ line_rates as (
     from action_lines
 ),
 
+schedule_starts as (
+    select
+        dataset_measures.schedule_id,
+        min(dataset_measures.effective_date) as first_state_date
+    from dataset_measures
+    group by dataset_measures.schedule_id
+),
+
 recorded_action_dates as (
     -- every recorded action's date has a state, also where it changes nothing on the schedule
     -- (actions with unknown lines, exclusion lists with no known item, the ITA state)
@@ -84,13 +90,7 @@ recorded_action_dates as (
         schedule_starts.schedule_id,
         actions.effective_date
     from actions
-    inner join (
-        select
-            dataset_measures.schedule_id,
-            min(dataset_measures.effective_date) as first_state_date
-        from dataset_measures
-        group by dataset_measures.schedule_id
-    ) as schedule_starts
+    inner join schedule_starts
         on actions.effective_date > schedule_starts.first_state_date
     where actions.is_in_force
 ),
@@ -198,16 +198,16 @@ stated as (
         ), 0) as additional_before_exclusions_pct,
         coalesce(sum(rates_with_dates.rate_pp_exact) filter (
             where
-                rates_with_dates.is_additional_component
-                and rates_with_dates.retaliation_basis = 's301'
+            rates_with_dates.is_additional_component
+            and rates_with_dates.retaliation_basis = 's301'
         ), 0) as additional_s301_pct,
         list(
             rates_with_dates.measure_id
             order by rates_with_dates.effective_date, rates_with_dates.measure_sequence
         ) filter (
             where
-                rates_with_dates.measure_kind = 'mfn_level'
-                or coalesce(rates_with_dates.rate_pp, 0) <> 0
+            rates_with_dates.measure_kind = 'mfn_level'
+            or coalesce(rates_with_dates.rate_pp, 0) <> 0
         ) as rate_measure_ids
 
     from line_dates

@@ -303,8 +303,9 @@ recoded_targets as (
         lines_counted.hs6_code,
         china_hs8_bases.weight_basis_id,
         count(*) over (
-            partition by lines_counted.schedule_id, china_hs8_bases.weight_basis_id,
-            lines_counted.hs6_code
+            partition by
+                lines_counted.schedule_id, china_hs8_bases.weight_basis_id,
+                lines_counted.hs6_code
         ) as targets_in_hs6
     from lines_counted
     inner join schedule_hs8
@@ -354,7 +355,7 @@ reference_basis as (
     select china_hs8_bases.weight_basis_id
     from china_hs8_bases
     where china_hs8_bases.hs_revision = 'HS2017'
-    order by china_hs8_bases.weight_year desc, china_hs8_bases.weight_basis_id
+    order by china_hs8_bases.weight_year desc, china_hs8_bases.weight_basis_id asc
     limit 1
 ),
 
@@ -409,7 +410,9 @@ shared_lines as (
         bases.weight_basis_id,
         case when bases.hs_level = 6 then lines_counted.hs6_code else lines_counted.hs4_code end
             as hs_code,
-        case when bases.hs_level = 6 then lines_counted.lines_in_hs6 else lines_counted.lines_in_hs4 end
+        case
+            when bases.hs_level = 6 then lines_counted.lines_in_hs6 else lines_counted.lines_in_hs4
+        end
             as lines_in_code
     from lines_counted
     cross join bases
@@ -427,11 +430,12 @@ by_2017_hs8_shares as (
         coalesce(
             case
                 when coalesce(reference_code_totals.total_usd, 0) > 0
-                    then basis_codes.trade_value_usd
-                    * (
-                        coalesce(reference_line_values.trade_value_usd, 0)
-                        / reference_code_totals.total_usd
-                    )
+                    then
+                        basis_codes.trade_value_usd
+                        * (
+                            coalesce(reference_line_values.trade_value_usd, 0)
+                            / reference_code_totals.total_usd
+                        )
                 else basis_codes.trade_value_usd / shared_lines.lines_in_code
             end,
             0

@@ -75,7 +75,7 @@ products as (
 ),
 
 calendar_months as (
-    select cast(calendar_month as integer) as calendar_month
+    select cast(months.calendar_month as integer) as calendar_month
     from range(1, 13) as months (calendar_month)
 ),
 

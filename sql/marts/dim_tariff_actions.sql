@@ -30,13 +30,13 @@ lines_counted as (
         action_lines.action_id,
         count(distinct action_lines.national_line_code) filter (
             where
-                action_lines.schedule_id = 'piie_2019_06'
-                and coalesce(action_lines.rate_change_pp, 1) <> 0
+            action_lines.schedule_id = 'piie_2019_06'
+            and coalesce(action_lines.rate_change_pp, 1) <> 0
         ) as lines_2018_schedule,
         count(distinct action_lines.national_line_code) filter (
             where
-                action_lines.schedule_id = 'ita_matrix_2025'
-                and coalesce(action_lines.rate_change_pp, 1) <> 0
+            action_lines.schedule_id = 'ita_matrix_2025'
+            and coalesce(action_lines.rate_change_pp, 1) <> 0
         ) as lines_2025_matrix,
         list(distinct action_lines.schedule_id order by action_lines.schedule_id) filter (
             where action_lines.is_folded

@@ -111,7 +111,7 @@ final as (
         unioned.avg_mfn_rate_pct,
         unioned.hs8_codes_weighted,
         unioned.has_incomplete_exclusion_list,
-        exists (
+        exists(
             select 1
             from incomplete_actions
             where

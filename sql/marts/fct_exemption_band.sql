@@ -1,10 +1,11 @@
 /*  The honest answer to "how much of the taxed trade would the exemption cover?": per scenario,
     the lowest and highest coverage share across every defensible estimate (weight basis x
     band weighting method, complete years only; the diagnostics exact_hs8, hs6, concordance and
-    hs4 and partial years never define it), beside the share the story claims (where the scenario states one). Estimates are
-    banded separately by product scope: 'all_products' bases (China-reported HS8 imports, any
-    landed full customs data) and 'phase_one_products' bases (the bundled US Census exports,
-    which cover only the Phase One products: a share within those products).
+    hs4 and partial years never define it), beside the share the story claims (where the
+    scenario states one). Estimates are banded separately by product scope: 'all_products'
+    bases (China-reported HS8 imports, any landed full customs data) and 'phase_one_products'
+    bases (the bundled US Census exports, which cover only the Phase One products: a share
+    within those products).
     grain: one row per scenario and product scope
     primary key: scenario_id, product_scope */
 

@@ -88,7 +88,7 @@ joined as (
         coalesce(lines_by_sector.lines_total, 0) as lines_total,
         coalesce(value_by_sector.has_incomplete_exclusion_list, false)
             as has_incomplete_exclusion_list,
-        exists (
+        exists(
             select 1
             from incomplete_actions
             where

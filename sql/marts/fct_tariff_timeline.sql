@@ -7,8 +7,9 @@
     actions after it). action_ids lists the actions whose rates are in force in the window.
     incomplete_action_ids names recorded actions that took effect before the window ends but
     whose lines the bundled data does not hold (China's MFN changes after 2019, the February
-    2025 duties, exclusion lists with no known item: int_tariff_actions_incomplete): such a window's rate may be wrong for the line, and is_rate_complete is
-    false. MFN rates are those of PIIE's file (2019) carried forward.
+    2025 duties, exclusion lists with no known item: int_tariff_actions_incomplete): such a
+    window's rate may be wrong for the line, and is_rate_complete is false. MFN rates are those
+    of PIIE's file (2019) carried forward.
     grain: one row per schedule, national tariff line and validity window
     primary key: schedule_id, national_line_code, valid_from_date */
 
@@ -57,11 +58,11 @@ windows_flagged as (
             windows.schedule_id = incomplete_actions.schedule_id
             and (
                 windows.valid_to_date is null
-                or incomplete_actions.effective_date < windows.valid_to_date
+                or windows.valid_to_date > incomplete_actions.effective_date
             )
             and (
                 incomplete_actions.end_date is null
-                or incomplete_actions.end_date > windows.valid_from_date
+                or windows.valid_from_date < incomplete_actions.end_date
             )
     group by windows.schedule_id, windows.national_line_code, windows.valid_from_date
 ),

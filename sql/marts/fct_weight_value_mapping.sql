@@ -52,9 +52,10 @@ concordance_links as (
         concordance.to_hs6
     from concordance
     qualify
-        not bool_or(concordance.from_hs6 = concordance.to_hs6) over (
-            partition by concordance.to_hs6
-        )
+        not bool_or(concordance.from_hs6 = concordance.to_hs6)
+            over (
+                partition by concordance.to_hs6
+            )
         or concordance.from_hs6 = concordance.to_hs6
 ),
 

@@ -16,9 +16,9 @@ totals as (
         ) as piie_value_usd,
         sum(cast(stg_customs__trade_flows.trade_value_usd as decimal(38, 2))) filter (
             where
-                stg_customs__trade_flows.source = 'un_comtrade'
-                and stg_customs__trade_flows.hs_level = 0
-                and stg_customs__trade_flows.period_month is null
+            stg_customs__trade_flows.source = 'un_comtrade'
+            and stg_customs__trade_flows.hs_level = 0
+            and stg_customs__trade_flows.period_month is null
         ) as comtrade_value_usd
     from staging.stg_customs__trade_flows
     where

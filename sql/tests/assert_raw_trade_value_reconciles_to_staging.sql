@@ -7,14 +7,14 @@ with
 raw_flows as (
     select
         count(*) as row_count,
-        sum(cast(raw.trade_value_usd as decimal(38, 2))) as value_usd
+        sum(cast(raw_rows.trade_value_usd as decimal(38, 2))) as value_usd
     from read_parquet(
         [
             getvariable('raw_root') || '/trade_flows/*.parquet',
             getvariable('raw_root') || '/landed_trade_flows/*.parquet'
         ],
         union_by_name = true
-    ) as raw
+    ) as raw_rows
 ),
 
 staged as (
