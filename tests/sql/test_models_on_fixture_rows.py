@@ -1,7 +1,14 @@
-"""Build every layer from a handful of raw rows and compare with hand-computed results."""
+"""Build every layer from a handful of raw rows and compare with hand-computed results.
+
+Two fixtures: `built` (raw_tables) and `built_with_actions` (raw_tables_with_actions: the same
+plus tariff-action records, line lists, the ITA 2025 schedule, more scenarios and a Census
+monthly year). test_mart_rows_equal_hand_worked_rows compares whole rows of every mart with
+tests/sql/mart_expectations.py; tests/sql/test_mart_columns.py fails when a contract column is
+in no expected row."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
@@ -21,6 +28,7 @@ from etl.ingest import (
 )
 from etl.parquet_io import write_parquet_atomic
 from tests.helpers import PROJECT_ROOT
+from tests.sql import mart_expectations
 
 LINEAGE = {
     "_source_file": "fixture",
@@ -188,6 +196,13 @@ def raw_tables():
                 },
                 {
                     "hs_revision": "HS2017",
+                    "hs_code": "1201",
+                    "level": 4,
+                    "description": "Soya beans",
+                    "section": "II",
+                },
+                {
+                    "hs_revision": "HS2017",
                     "hs_code": "120190",
                     "level": 6,
                     "description": "Soya",
@@ -291,17 +306,260 @@ def raw_tables():
     }
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
+# A second fixture: the same rows plus reviewed tariff-action records (one per kind of scope),
+# their explicit line lists, the 2025 ITA matrix schedule (two CN8 lines) and a complete year
+# of monthly US Census HS6 exports (the seasonal profile of soybeans). It feeds
+# dim_tariff_actions and fct_tariff_action_lines, which are empty without action records, and
+# the columns the first fixture leaves NULL or constant (incomplete actions, blanket-only
+# coverage, seasonal duty relief).
+# US exports of HS6 120190 to China in 2019 by calendar month: 30 + 10 + 10 x 6 = 100
+CENSUS_2019_120190 = {1: 30.0, 2: 10.0, **{month: 6.0 for month in range(3, 13)}}
+ITA = "ita_matrix_2025"
+ITA_STATE = "CHN-20250328-retaliation_state"
+ITA_LINES = {"12019011": 37.5, "87032319": 15.0}  # CN8 line -> its rate on 2025-03-28
+HS6_LIST = "tradewar_tracker_hs6_2019"
+# HS6 -> China's applied rate on 2019-06-01 and on 2019-09-01 (PIIE's HS6 list)
+HS6_RATES = {"120190": (28.0, 33.0), "870323": (15.0, 20.0)}
+# the farm-duty annexes: 12019011 is a 2025 code (the 2018 line is 12019010: a subheading
+# match), 87032319 exists in both schedules, 99990000 matches nothing
+ANNEXES = {
+    "fixture_annex_15": [("12019011", 15.0)],
+    "fixture_annex_10": [("87032319", 10.0), ("99990000", 10.0)],
+}
+SEP, HALF = "CHN-20190901-retaliation", "CHN-20200214-halving"
+NEVER, UNKNOWN = "CHN-20191215-retaliation", "CHN-20250210-retaliation"
+FARM, BLANKET = "CHN-20250310-farm", "CHN-20250410-blanket_10"
+REDUCTION, FARM_OFF = "CHN-20250514-reduction", "CHN-20251110-farm_suspended"
+SUSP = "CHN-20190101-suspension"
+
+
+def _action(action_id, kind, operation, effective, scope_kind, evidence, **extra):
+    """One reviewed tariff-action record as `tariff-etl` lands it (title/source are formulaic)."""
+    row = dict.fromkeys(tariff_actions.ACTIONS_SCHEMA.names)
+    row.update(
+        action_id=action_id,
+        title=f"title {action_id}",
+        effective_date=effective,
+        status="in_force",
+        kind=kind,
+        operation=operation,
+        scope_kind=scope_kind,
+        evidence=evidence,
+        source=f"source {action_id}",
+    )
+    row.update(extra)
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def action_records():
+    return [
+        _action(MFN, "mfn_level", "set", date(2018, 1, 1), "dataset_measure",
+                "published_dataset", scope_measure_id=MFN),
+        _action(RET, "retaliation", "add", date(2018, 7, 6), "dataset_measure",
+                "published_dataset", basis="s301", scope_measure_id=RET),
+        _action(SUSP, "suspension", "suspend", date(2019, 1, 1), "dataset_measure",
+                "published_dataset", basis="s301", scope_measure_id=SUSP),
+        # the first exclusion list is ended by its extension
+        _action(EXCL1, "exclusion", "exclude", date(2019, 3, 1), "exclusion_list",
+                "official_list", basis="s301", scope_measure_id=EXCL1,
+                announcement="A1", end_date=date(2019, 4, 1), ended_by=EXCL2),
+        _action(EXCL2, "exclusion", "exclude", date(2019, 4, 1), "exclusion_list",
+                "official_list", basis="s301", scope_measure_id=EXCL2,
+                announcement="A2", end_date=date(2019, 5, 1)),
+        _action(SEP, "retaliation", "add", date(2019, 9, 1), "derived", "derived",
+                basis="s301", announced_date=date(2019, 8, 23),
+                scope_method="sep2019_hs6_list_and_matrix_residual", method_note="sep note"),
+        _action(HALF, "retaliation_change", "scale", date(2020, 2, 14), "action_lines",
+                "derived", basis="s301", factor=0.5, scope_action_id=SEP,
+                method_note="halving note"),
+        _action(NEVER, "retaliation", "add", date(2019, 12, 15), "all_us_goods", "blanket",
+                basis="s301", status="never_in_force", rate_pp=5.0),
+        _action(UNKNOWN, "retaliation", "add", date(2025, 2, 10), "unknown_lines",
+                "official_list", basis="ieepa", completeness_note="no line list bundled"),
+        _action(FARM, "retaliation", "add", date(2025, 3, 10), "line_list", "official_list",
+                announcement="cn_tcc_2025_02", announced_date=date(2025, 3, 4),
+                scope_list_ids=list(ANNEXES)),
+        _action(ITA_STATE, "retaliation_state", "set", date(2025, 3, 28), "dataset_measure",
+                "published_dataset", scope_measure_id=ITA_STATE),
+        _action(BLANKET, "retaliation", "add", date(2025, 4, 10), "all_us_goods", "blanket",
+                basis="ieepa", rate_pp=10.0),
+        _action(REDUCTION, "retaliation_change", "suspend", date(2025, 5, 14), "action_lines",
+                "blanket", basis="ieepa", points=4.0, scope_action_id=BLANKET),
+        _action(FARM_OFF, "suspension", "suspend", date(2025, 11, 10), "action_lines",
+                "official_list", scope_action_id=FARM),
+    ]  # fmt: skip
+
+
+def raw_tables_with_actions():
+    tables = raw_tables()
+
+    def extended(name, schema, rows):
+        return pa.concat_tables([tables[name], _table(schema, rows)])
+
+    tables["tariff_measures"] = extended(
+        "tariff_measures",
+        piie.MEASURES_SCHEMA,
+        [
+            {
+                "measure_id": ITA_STATE,
+                "schedule_id": ITA,
+                "reporter_iso3": "CHN",
+                "target_partner_iso3": "USA",
+                "kind": "retaliation_state",
+                "effective_date": date(2025, 3, 28),
+                "sequence": 1,
+                "description": "ITA state",
+            }
+        ],
+    )
+    tables["tariff_lines"] = extended(
+        "tariff_lines",
+        piie.TARIFF_LINES_SCHEMA,
+        [
+            {
+                "schedule_id": ITA,
+                "national_line_code": c,
+                "reporter_iso3": "CHN",
+                "hs_revision": "HS2022",
+                "description": c,
+            }
+            for c in ITA_LINES
+        ],
+    )
+    tables["tariff_line_rates"] = extended(
+        "tariff_line_rates",
+        piie.LINE_RATES_SCHEMA,
+        [
+            {"schedule_id": ITA, "national_line_code": c, "measure_id": ITA_STATE, "rate_pp": v}
+            for c, v in ITA_LINES.items()
+        ],
+    )
+    tables["tariff_actions"] = _table(tariff_actions.ACTIONS_SCHEMA, action_records())
+    # two more scenarios: one on the ITA schedule (HS2022 codes: the re-coded soybean line has
+    # no exact 2017 trade), one whose base date falls inside exclusion A1; and a strategic
+    # category (its name only matters: the rule is made up)
+    tables["exemption_scenarios"] = extended(
+        "exemption_scenarios",
+        scenarios.SCENARIOS_SCHEMA,
+        [
+            {
+                "scenario_id": sid,
+                "description": sid,
+                "base_schedule_id": schedule,
+                "base_date": day,
+                "base_label": str(day),
+            }
+            for sid, schedule, day in (
+                ("fixture_ita", ITA, date(2025, 4, 1)),
+                ("fixture_excluded", SCHEDULE, date(2019, 3, 15)),
+            )
+        ],
+    )
+    tables["exemption_scenario_windows"] = extended(
+        "exemption_scenario_windows",
+        scenarios.WINDOWS_SCHEMA,
+        [
+            {
+                "scenario_id": "fixture_ita",
+                "window_months": 12,
+                "window_start_date": date(2025, 5, 1),
+                "window_end_date": date(2026, 5, 1),
+            }
+        ],
+    )
+    tables["exemption_scenario_rules"] = extended(
+        "exemption_scenario_rules",
+        scenarios.RULES_SCHEMA,
+        [
+            {
+                "scenario_id": "fixture_ita",
+                "rule_type": "include",
+                "rule_kind": "hs_prefix",
+                "rule_value": "1201",
+            },
+            {
+                "scenario_id": "fixture_excluded",
+                "rule_type": "include",
+                "rule_kind": "category",
+                "rule_value": "soybeans",
+            },
+        ],  # fmt: skip
+    )
+    tables["product_categories"] = extended(
+        "product_categories",
+        product_categories.CATEGORIES_SCHEMA,
+        [
+            {
+                "category": "semiconductors",
+                "subcategory": "fixture_film",
+                "hs_revision": "HS2017",
+                "hs_prefix": "3702",
+                "match": "include",
+                "basis": "made up for the fixture",
+            }
+        ],
+    )
+    tables["landed_trade_flows"] = extended(
+        "landed_trade_flows",
+        LANDED_SCHEMA,
+        [
+            _landed("us_census", "USA", "CHN", "export", "120190", f"2019-{month:02d}", value)
+            for month, value in CENSUS_2019_120190.items()
+        ],
+    )
+    list_rows = [
+        {
+            "list_id": list_id,
+            "item_no": n,
+            "code": code,
+            "code_level": 8,
+            "nomenclature": "CN2025",
+            "description": code,
+            "as_of_date": date(2025, 3, 10),
+            "rate_pct": rate,
+        }
+        for list_id, items in ANNEXES.items()
+        for n, (code, rate) in enumerate(items, start=1)
+    ] + [
+        {
+            "list_id": HS6_LIST,
+            "item_no": n,
+            "code": code,
+            "code_level": 6,
+            "nomenclature": "HS2017",
+            "description": code,
+            "as_of_date": day,
+            "rate_pct": rate,
+        }
+        for n, (code, rates) in enumerate(HS6_RATES.items(), start=1)
+        for day, rate in zip((date(2019, 6, 1), date(2019, 9, 1)), rates, strict=True)
+    ]
+    tables["action_line_lists"] = _table(china_annex_2025.ACTION_LINE_LISTS_SCHEMA, list_rows)
+    return tables
+
+
+def _build(raw_root, tables):
     import duckdb
 
-    raw = tmp_path_factory.mktemp("fixture") / "raw"
-    for name, table in raw_tables().items():
-        write_parquet_atomic(table, raw / name / "part-0.parquet")
+    for name, table in tables.items():
+        write_parquet_atomic(table, raw_root / name / "part-0.parquet")
     con = duckdb.connect()
-    sql_runner.set_variables(con, {"raw_root": str(raw), "reference_root": str(raw)})
+    sql_runner.set_variables(con, {"raw_root": str(raw_root), "reference_root": str(raw_root)})
     for layer in sql_runner.LAYERS:
         sql_runner.build_layer(con, PROJECT_ROOT / "sql", layer)
+    return con
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    con = _build(tmp_path_factory.mktemp("fixture") / "raw", raw_tables())
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def built_with_actions(tmp_path_factory):
+    con = _build(tmp_path_factory.mktemp("fixture_actions") / "raw", raw_tables_with_actions())
     yield con
     con.close()
 
@@ -553,3 +811,83 @@ def test_comtrade_cross_check_is_a_warning_that_finds_the_disagreement(built):
     result = run_sql_test(built, test.name, test.sql, test.description, test.severity)
     assert not result.success and result.severity == "warning"
     assert result.examples == [[2017, "200.00", "5000.00"]]  # decimals kept exact as text
+
+
+# -- whole rows: every column of every mart against tests/sql/mart_expectations.py ------------
+
+
+def _differences(expected: dict, actual: dict) -> dict:
+    """{column: (expected, got)} for the columns that differ (floats to 1e-9, types strict)."""
+    out = {}
+    for column in expected.keys() | actual.keys():
+        want, got = expected.get(column, "<absent>"), actual.get(column, "<absent>")
+        if isinstance(want, float) and isinstance(got, float) and not isinstance(got, bool):
+            same = math.isclose(want, got, rel_tol=1e-9, abs_tol=1e-9)
+        else:
+            same = type(want) is type(got) and want == got
+        if not same:
+            out[column] = (want, got)
+    return out
+
+
+def test_the_worked_expectations_restate_the_fixture():
+    me = mart_expectations
+    assert {c: v[0] for c, v in LINES.items()} == me.MFN_PCT
+    assert {v[1] for v in LINES.values() if v[1]} == {me.RETALIATION_PP}
+    assert me.PIIE_2017 == FLOWS
+    sums: dict[str, float] = {}
+    for code, _, value in LANDED_US_HS4:
+        sums[code] = sums.get(code, 0.0) + value
+    assert sums == me.CENSUS_HS4
+    assert me.ITA_RATES == ITA_LINES
+    listed = {c: r for items in ANNEXES.values() for c, r in items if c != "99990000"}
+    assert listed == me.FARM_RATES
+    assert {c: b - a for c, (a, b) in HS6_RATES.items()} == me.HS6_RISE
+    assert {a["action_id"] for a in action_records()} == {
+        r["action_id"] for r in me.DIM_TARIFF_ACTIONS
+    }
+    year = sum(CENSUS_2019_120190.values())
+    assert year == me.CENSUS_2019_120190
+    assert {m: v / year for m, v in CENSUS_2019_120190.items()} == me.CENSUS_SHARES
+
+
+ROW_SETS = [
+    pytest.param(mart, i, id=f"{mart}-{spec.fixture}")
+    for mart, specs in sorted(mart_expectations.EXPECTED.items())
+    for i, spec in enumerate(specs)
+]
+
+
+@pytest.mark.parametrize(("mart", "index"), ROW_SETS)
+def test_mart_rows_equal_hand_worked_rows(mart, index, request):
+    spec = mart_expectations.EXPECTED[mart][index]
+    con = request.getfixturevalue(spec.fixture)
+    cursor = con.execute(f"select * from marts.{mart}")
+    columns = [d[0] for d in cursor.description]
+    actual = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    # every expected row is a whole row: exactly the mart's columns
+    for row in spec.rows:
+        assert sorted(row) == sorted(columns), (
+            f"{mart}: expected row {[row[k] for k in spec.key]} lacks "
+            f"{sorted(set(columns) - set(row))} / has extra {sorted(set(row) - set(columns))}"
+        )
+
+    def key(row):
+        return tuple(row[k] for k in spec.key)
+
+    expected_by_key = {key(r): r for r in spec.rows}
+    assert len(expected_by_key) == len(spec.rows), f"{mart}: duplicate keys in the expectations"
+    actual_by_key = {key(r): r for r in actual}
+    assert len(actual_by_key) == len(actual), f"{mart}: duplicate keys {spec.key} in the mart"
+    if spec.complete:
+        missing = sorted(expected_by_key.keys() - actual_by_key.keys(), key=str)
+        unexpected = sorted(actual_by_key.keys() - expected_by_key.keys(), key=str)
+        assert not missing and not unexpected, (
+            f"{mart}: rows missing {missing}, rows not worked out {unexpected}"
+        )
+    wrong = {
+        k: diff
+        for k, row in expected_by_key.items()
+        if (diff := _differences(row, actual_by_key.get(k, {})))
+    }
+    assert not wrong, f"{mart}: rows differ (column: (expected, got)): {wrong}"
