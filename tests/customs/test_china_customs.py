@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from etl.customs.api import ingest_files
@@ -87,6 +89,54 @@ def test_yuan_needs_a_rate(tmp_path):
     assert soy["trade_value_usd"] == pytest.approx(646_212_345 / 6.5)
 
 
+def _usd_by_row(path) -> dict[int, int]:
+    """The 美元 value of every data row of a China Customs export, by file row number
+    (1 = the header), read with the csv module: what a loaded row must carry."""
+    with open(path, encoding="gbk", newline="") as fh:
+        rows = list(csv.reader(fh))
+    column = rows[0].index("美元")
+    out = {}
+    for number, row in enumerate(rows[1:], start=2):
+        text = row[column].replace(",", "") if len(row) > column else ""
+        if text.isdigit():
+            out[number] = int(text)
+    return out
+
+
+def _flows_and_values(settings, source_file) -> tuple[set, dict[int, float]]:
+    rows = [r for r in landed(settings) if r["_source_file"].endswith(source_file)]
+    flows = {(r["flow"], r["valuation"]) for r in rows}
+    return flows, {r["_source_row"]: r["trade_value_usd"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("file_name", "flow", "valuation"),
+    [
+        ("2018年3月出口.csv", "export", "FOB"),
+        ("2018年3月进口.csv", "import", "CIF"),
+        ("china_exports_201803.csv", "export", "FOB"),
+        ("china_imports_201803.csv", "import", "CIF"),
+        ("cn-exp-201803.csv", "export", "FOB"),
+        ("cn-imp-201803.csv", "import", "CIF"),
+    ],
+    ids=["chukou", "jinkou", "exports", "imports", "exp", "imp"],
+)
+def test_flow_and_valuation_come_from_the_file_name(tmp_path, file_name, flow, valuation):
+    path = tmp_path / file_name
+    path.write_bytes(CHINA_GBK.read_bytes())
+    settings = settings_for(tmp_path)
+    (result,) = ingest_files(settings, "china-customs", [path])
+    flows, values = _flows_and_values(settings, file_name)
+    assert flows == {(flow, valuation)}, (
+        f"{file_name} must land as {flow}/{valuation} (China Customs: imports CIF, exports "
+        f"FOB), landed as {sorted(flows)}"
+    )
+    # the values are the file's 美元 column, row for row, whatever the flow
+    usd = _usd_by_row(path)
+    assert result.rows_loaded == len(values) > 0
+    assert values == {row: usd[row] for row in values}, f"{file_name}: values differ from the file"
+
+
 def test_flow_comes_from_the_option_or_the_file_name(tmp_path):
     data = CHINA_GBK.read_bytes()
     unnamed = tmp_path / "201803.csv"
@@ -95,11 +145,29 @@ def test_flow_comes_from_the_option_or_the_file_name(tmp_path):
     with pytest.raises(SourceFormatError, match="--flow"):
         ingest_files(settings, "china-customs", [unnamed])
     ingest_files(settings, "china-customs", [unnamed], options=IngestOptions(flow="export"))
-    assert {(r["flow"], r["valuation"]) for r in landed(settings)} == {("export", "FOB")}
+    flows, values = _flows_and_values(settings, "201803.csv")
+    assert flows == {("export", "FOB")}, f"--flow export landed as {sorted(flows)}"
+    assert values == {row: _usd_by_row(unnamed)[row] for row in values} and values
+    # the option wins over the file name: an 进口 (import) file landed with --flow export
+    named_import = tmp_path / "进口_201803.csv"
+    named_import.write_bytes(data)
+    other = settings_for(tmp_path / "other")
+    ingest_files(other, "china-customs", [named_import], options=IngestOptions(flow="export"))
+    flows, _ = _flows_and_values(other, "进口_201803.csv")
+    assert flows == {("export", "FOB")}, f"--flow export on an 进口 file landed as {sorted(flows)}"
+    # without the option, 出口 (export) in the name decides
     chinese = tmp_path / "2018年3月出口.csv"
     chinese.write_bytes(data)
-    (result,) = ingest_files(settings, "china-customs", [chinese])
-    assert result.rows_loaded == 10
+    by_name = settings_for(tmp_path / "by_name")
+    (result,) = ingest_files(by_name, "china-customs", [chinese])
+    flows, values = _flows_and_values(by_name, "2018年3月出口.csv")
+    assert flows == {("export", "FOB")}, f"an 出口 file landed as {sorted(flows)}"
+    assert result.rows_loaded == len(values) == 10
+    # a name that says both is refused rather than guessed
+    both = tmp_path / "进口_出口_201803.csv"
+    both.write_bytes(data)
+    with pytest.raises(SourceFormatError, match="--flow"):
+        ingest_files(settings_for(tmp_path / "both"), "china-customs", [both])
 
 
 def test_unknown_and_unsupported_columns_are_errors(tmp_path):

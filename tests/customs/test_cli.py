@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 
 import pytest
 
@@ -10,7 +12,7 @@ import etl.settings
 from etl.customs.api import landed_glob
 from etl.customs.cli import add_parsers
 from etl.errors import EtlError
-from tests.customs.helpers import COMTRADE_CHN, settings_for
+from tests.customs.helpers import CHINA_GBK, COMTRADE_CHN, settings_for
 
 
 def _run(argv: list[str]) -> int:
@@ -88,3 +90,93 @@ def test_landed_lists_files_and_forget_removes_exactly_one(settings, capsys):
     # landing it again works as for a new file
     assert _run(["ingest", "comtrade", str(COMTRADE_CHN)]) == 0
     assert sorted(p.relative_to(trade_flows) for p in trade_flows.rglob("*.parquet")) == before
+
+
+# ---------------------------------------------------------------- `tariff-etl ingest` options
+# through `etl.cli.main`, the console entry: the options must reach the adapter
+
+
+@pytest.fixture
+def tariff_etl(tmp_path, monkeypatch, capsys):
+    """`tariff_etl(*argv)` -> (exit code, stdout, stderr) of `tariff-etl` with its warehouse in
+    tmp_path (settings re-read from the environment, as a fresh process would)."""
+    from etl import cli
+
+    for name in list(os.environ):
+        if name.startswith("TARIFF_ETL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TARIFF_ETL_WAREHOUSE", str(tmp_path / "wh"))
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        etl.settings.get_settings.cache_clear()
+        capsys.readouterr()
+        try:
+            code = cli.main(list(argv))
+        finally:
+            etl.settings.get_settings.cache_clear()
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return call
+
+
+def _column_by_row(path, column: str) -> dict[int, int]:
+    """A money column of a China Customs export by file row number (1 = the header), read with
+    the csv module; rows without a whole number there (malformed rows) are left out."""
+    with open(path, encoding="gbk", newline="") as fh:
+        rows = list(csv.reader(fh))
+    index = rows[0].index(column)
+    out = {}
+    for number, row in enumerate(rows[1:], start=2):
+        text = row[index].replace(",", "") if len(row) > index else ""
+        if text.isdigit():
+            out[number] = int(text)
+    return out
+
+
+def _landed_rows(tmp_path) -> list[dict]:
+    from tests.customs.helpers import landed
+
+    return landed(settings_for(tmp_path))
+
+
+def test_cli_flow_option_overrides_the_file_name(tariff_etl, tmp_path):
+    # the file name says 进口 (import); --flow export must win
+    path = tmp_path / "进口_201803.csv"
+    path.write_bytes(CHINA_GBK.read_bytes())
+    code, out, err = tariff_etl("ingest", "china-customs", str(path), "--flow", "export")
+    assert code == 0, err
+    rows = _landed_rows(tmp_path)
+    flows = {(r["flow"], r["valuation"]) for r in rows}
+    assert flows == {("export", "FOB")}, (
+        f"tariff-etl ingest --flow export landed {sorted(flows)}: the option did not reach the "
+        "adapter"
+    )
+    usd = _column_by_row(path, "美元")
+    assert rows and {r["_source_row"]: r["trade_value_usd"] for r in rows} == {
+        r["_source_row"]: usd[r["_source_row"]] for r in rows
+    }
+
+
+@pytest.mark.parametrize("rate", [6.5, 7.1234])
+def test_cli_cny_per_usd_converts_yuan_and_flow_is_kept(tariff_etl, tmp_path, rate):
+    text = CHINA_GBK.read_bytes().decode("gbk").replace(",美元,", ",人民币,", 1)
+    path = tmp_path / "201803_yuan.csv"  # the name says no flow: --flow must decide it
+    path.write_bytes(text.encode("gbk"))
+    code, _, err = tariff_etl(
+        "ingest", "china-customs", str(path), "--flow", "import", "--cny-per-usd", str(rate)
+    )
+    assert code == 0, f"--flow import --cny-per-usd {rate} refused: {err}"
+    rows = _landed_rows(tmp_path)
+    assert rows and {(r["flow"], r["valuation"]) for r in rows} == {("import", "CIF")}
+    yuan = _column_by_row(path, "人民币")
+    for r in rows:
+        expected = yuan[r["_source_row"]] / rate
+        assert (r["source_unit"], r["source_value"]) == ("CNY", yuan[r["_source_row"]])
+        assert r["trade_value_usd"] == pytest.approx(expected, rel=1e-12), (
+            f"row {r['_source_row']}: {r['trade_value_usd']} USD landed, "
+            f"{yuan[r['_source_row']]} CNY / {rate} = {expected} expected"
+        )
+    # without the rate the same file is refused, naming the option (exit 2, one line)
+    code, _, err = tariff_etl("ingest", "china-customs", str(path), "--flow", "import")
+    assert code == 2 and "--cny-per-usd" in err and len(err.strip().splitlines()) == 1, err

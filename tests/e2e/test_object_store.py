@@ -208,3 +208,65 @@ def test_an_object_store_warehouse_setting_builds_locally_and_publishes_there(mo
         object_store.open_target("s3://nowhere/x?region=us-east-1&unknown_opt=1")
     with pytest.raises(EtlError, match="nosuch://x/y"):
         object_store.open_target("nosuch://x/y")
+
+
+def _small_run(settings: Settings, run_id: str) -> None:
+    """A run folder with two mart files and its evidence (what upload_run publishes)."""
+    run_dir = settings.run_dir(run_id)
+    for mart, size in (("a", 3000), ("b", 1500)):
+        (run_dir / "marts" / mart).mkdir(parents=True)
+        (run_dir / "marts" / mart / "part-0.parquet").write_bytes(bytes(range(256)) * (size // 256))
+    (run_dir / "quality").mkdir()
+    (run_dir / "quality" / "raw.json").write_text("{}")
+    (run_dir / "manifest.json").write_text(
+        json.dumps({"run_id": run_id, "contract_version": "x", "marts": {"a": 1, "b": 1}})
+    )
+
+
+@pytest.mark.parametrize("store", ["file", "s3"])
+def test_an_object_stored_short_is_refused_and_the_pointer_stays(
+    store, tmp_path, monkeypatch, request
+):
+    """The store keeps a shorter object than the local file (a truncated PUT): the size check
+    fails the publish naming the object; the pointer keeps naming the previous run."""
+    if store == "s3":  # a prefix of its own in the moto bucket
+        uri = request.getfixturevalue("s3_uri").replace(
+            "tariffs/warehouse?", f"tariffs/size-check-{tmp_path.name}?"
+        )
+        assert "size-check" in uri
+    else:
+        uri = (tmp_path / "bucket").as_uri()
+    settings = Settings(warehouse=tmp_path / "wh", publish_uri=uri)
+    good, bad = "20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"
+    for run_id in (good, bad):
+        _small_run(settings, run_id)
+    object_store.switch_pointer(uri, object_store.upload_run(settings, good, uri))
+    assert object_store.read_pointer(uri)["run_id"] == good
+
+    victim = f"marts/b/run_id={bad}/part-0.parquet"
+    real_copy = pafs.copy_files
+
+    def truncating_copy(source, destination, **kwargs):
+        real_copy(source, destination, **kwargs)
+        if destination.endswith(victim):  # the store ends up with the object cut short
+            with kwargs["destination_filesystem"].open_output_stream(destination) as out:
+                out.write(b"PAR1")
+
+    monkeypatch.setattr(pafs, "copy_files", truncating_copy)
+    try:
+        pipeline._publish_to_object_store(settings, bad)
+    except object_store.ObjectStoreError as exc:
+        message = str(exc)
+    else:
+        pytest.fail(
+            f"{victim} is 4 bytes in the store and the upload accepted it (no size check): "
+            f"the pointer now names {object_store.read_pointer(uri)['run_id']}"
+        )
+    local_size = (settings.run_dir(bad) / "marts/b/part-0.parquet").stat().st_size
+    assert f"{victim} has size 4, expected {local_size}" in message, (
+        f"a short object must fail the publish naming it; got: {message}"
+    )
+    assert "\n" not in message
+    # nothing moved: the pointer names the good run, the bad one has no completion marker
+    assert object_store.read_pointer(uri)["run_id"] == good
+    assert object_store.published_runs(uri) == [good]

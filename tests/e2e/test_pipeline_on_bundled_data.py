@@ -172,9 +172,33 @@ def test_rerun_of_same_inputs_publishes_identical_marts(published, tmp_path):
 
 
 def test_duckdb_file_is_usable_read_only(published):
+    """tariffs.duckdb holds one view per mart of the contract, each with the contract's columns
+    and the row count of the published Parquet files (counted from their footers), and opens
+    read-only."""
+    import pyarrow.parquet as pq
+
     settings, _ = published
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
+        views = {
+            r[0]
+            for r in con.execute(
+                "select view_name from duckdb_views() where not internal and schema_name = 'main'"
+            ).fetchall()
+        }
+        assert views == set(MARTS), (
+            f"{settings.duckdb_path.name}: views missing {sorted(set(MARTS) - views)}, "
+            f"unexpected {sorted(views - set(MARTS))}"
+        )
+        for name, spec in MARTS.items():
+            files = sorted((settings.current_dir / "marts" / name).rglob("*.parquet"))
+            parquet_rows = sum(pq.read_metadata(f).num_rows for f in files)
+            view_rows = con.execute(f"select count(*) from main.{name}").fetchall()[0][0]
+            assert files and view_rows == parquet_rows > 0, (
+                f"view {name}: {view_rows} rows, its Parquet files hold {parquet_rows}"
+            )
+            columns = [r[0] for r in con.execute(f"describe main.{name}").fetchall()]
+            assert columns == [c.name for c in spec.columns], f"view {name}: columns {columns}"
         with pytest.raises(duckdb.Error):
             con.execute("create table x as select 1")
     finally:

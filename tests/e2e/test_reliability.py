@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow.parquet as pq
@@ -198,9 +201,19 @@ def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse
             # validated and exported, never current: not "published", so never a rollback target
             killed = max(p.name for p in warehouse.runs_dir.iterdir())
             assert pipeline.read_manifest(warehouse, killed)["status"] == "validated"
+    before_runs = {p.name for p in warehouse.runs_dir.iterdir()}
+    # the killed runs left folders: the next publish has something to prune
+    assert len(before_runs) + 1 > warehouse.keep_runs, sorted(before_runs)
     summary = pipeline.run_all(warehouse)
     assert pipeline.current_run_id(warehouse) == summary.run_id
     assert views_readable(warehouse) > 0
+    # publishing pruned the run folders to the newest keep_runs (the new run among them)
+    expected = set(sorted(before_runs | {summary.run_id})[-warehouse.keep_runs :])
+    left = {p.name for p in warehouse.runs_dir.iterdir()}
+    assert left == expected, (
+        f"after publish with keep_runs={warehouse.keep_runs}: expected {sorted(expected)}, "
+        f"found {sorted(left)}"
+    )
 
 
 def test_a_second_writer_fails_at_once_and_a_dead_holder_does_not_block(warehouse):
@@ -234,24 +247,106 @@ def test_a_second_writer_fails_at_once_and_a_dead_holder_does_not_block(warehous
         pass
 
 
-def test_rollback_switches_current_back_and_forth(warehouse):
-    runs = [r["run_id"] for r in pipeline.list_runs(warehouse) if r["status"] == "published"]
-    assert len(runs) >= 2
+@pytest.fixture
+def two_published_runs(published, tmp_path):
+    """A copy of the published warehouse plus an older published run: the same run under an
+    earlier id with the last row of fct_exemption_band cut (its manifest says so), so a reader
+    can tell which run `current` and tariffs.duckdb serve."""
+    source, _ = published
+    settings = Settings(warehouse=tmp_path / "warehouse")
+    shutil.copytree(source.warehouse, settings.warehouse, symlinks=True)
+    pipeline.write_duckdb_views(settings)  # its views point at this copy's `current`
+    newer = pipeline.current_run_id(settings)
+    older = "20000101T000000Z-0a0b0c"
+    shutil.copytree(settings.run_dir(newer), settings.run_dir(older))
+    (band,) = (settings.run_dir(older) / "marts" / "fct_exemption_band").rglob("*.parquet")
+    table = pq.read_table(band)
+    band.unlink()  # a new file, never an edit of one hard-linked or shared
+    pq.write_table(table.slice(0, table.num_rows - 1), band)
+    manifest = pipeline.read_manifest(settings, older)
+    manifest["run_id"] = older
+    manifest["marts"]["fct_exemption_band"] = table.num_rows - 1
+    pipeline.manifest_path(settings, older).write_text(json.dumps(manifest))
+    return settings, newer, older, table.num_rows
+
+
+def band_rows_served(settings: Settings) -> int:
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return con.execute("select count(*) from fct_exemption_band").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_rollback_switches_current_back_and_forth(two_published_runs):
     from etl import publishing
 
-    current = pipeline.current_run_id(warehouse)
-    previous = publishing.rollback(warehouse)
-    assert previous != current and pipeline.current_run_id(warehouse) == previous
-    assert views_readable(warehouse) > 0
-    assert publishing.rollback(warehouse, current) == current
+    settings, newer, older, band_rows = two_published_runs
+    published = [r["run_id"] for r in pipeline.list_runs(settings) if r["status"] == "published"]
+    assert published == [newer, older]
+    assert band_rows_served(settings) == band_rows
+    # no run id: the newest published run older than current
+    assert publishing.rollback(settings) == older
+    assert pipeline.current_run_id(settings) == older
+    assert band_rows_served(settings) == band_rows - 1, "tariffs.duckdb still serves the newer run"
+    with pytest.raises(Exception, match="no earlier published run"):
+        publishing.rollback(settings)
+    assert publishing.rollback(settings, newer) == newer
+    assert pipeline.current_run_id(settings) == newer and band_rows_served(settings) == band_rows
     with pytest.raises(Exception, match="not a published run"):
-        publishing.rollback(warehouse, "19990101T000000Z-000000")
+        publishing.rollback(settings, "19990101T000000Z-000000")
+    assert pipeline.current_run_id(settings) == newer
 
 
-def test_old_runs_are_pruned_to_keep_runs(tmp_path, warehouse):
-    kept = sorted(p.name for p in warehouse.runs_dir.iterdir())
-    assert len(kept) <= warehouse.keep_runs + 1
-    assert pipeline.current_run_id(warehouse) in kept
+def _run_ids(count: int) -> list[str]:
+    """`count` run ids one day apart, oldest first (the names pipeline.new_run_id makes)."""
+    start = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    return [pipeline.new_run_id(start + timedelta(days=i)) for i in range(count)]
+
+
+@pytest.mark.parametrize("current_at", ["newest", "oldest", "none"])
+def test_old_runs_are_pruned_to_keep_runs(tmp_path, current_at):
+    from etl.parquet_io import switch_symlink
+
+    settings = Settings(warehouse=tmp_path / "warehouse", keep_runs=3)
+    ids = _run_ids(7)
+    for run_id in ids:
+        settings.run_dir(run_id).mkdir(parents=True)
+        (settings.run_dir(run_id) / "manifest.json").write_text(json.dumps({"run_id": run_id}))
+    current = {"newest": ids[-1], "oldest": ids[0], "none": None}[current_at]
+    if current:
+        switch_symlink(settings.current_dir, settings.run_dir(current))
+    expected = set(ids[-settings.keep_runs :]) | ({current} if current else set())
+
+    removed = pipeline.prune_runs(settings)
+    left = {p.name for p in settings.runs_dir.iterdir()}
+    assert left == expected, (
+        f"keep_runs={settings.keep_runs}, current={current}: expected {sorted(expected)} "
+        f"to remain, found {sorted(left)}"
+    )
+    assert sorted(removed) == sorted(set(ids) - expected)
+    assert pipeline.current_run_id(settings) == current
+    # pruning again removes nothing
+    assert pipeline.prune_runs(settings) == []
+    assert {p.name for p in settings.runs_dir.iterdir()} == expected
+
+
+def test_keep_runs_setting_decides_how_many_runs_stay(tmp_path, monkeypatch):
+    from etl import settings as settings_module
+
+    monkeypatch.setenv("TARIFF_ETL_WAREHOUSE", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("TARIFF_ETL_KEEP_RUNS", "2")
+    settings_module.get_settings.cache_clear()
+    try:
+        settings = settings_module.get_settings()
+    finally:
+        settings_module.get_settings.cache_clear()
+    assert settings.keep_runs == 2
+    ids = _run_ids(4)
+    for run_id in ids:
+        settings.run_dir(run_id).mkdir(parents=True)
+    assert sorted(pipeline.prune_runs(settings)) == ids[:2]
+    assert sorted(p.name for p in settings.runs_dir.iterdir()) == ids[2:]
 
 
 def test_sql_layer_names_stay_in_sync_with_gates():
