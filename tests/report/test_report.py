@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from etl.report import (
     REPORT_HTML,
     build_report,
     fmt_bn,
+    fmt_rate,
     fmt_share,
     read_piie_figure1,
 )
@@ -69,28 +71,152 @@ def test_html_has_every_section_and_inline_charts(html):
     assert len(ids) == len(set(ids))
 
 
-def test_html_numbers_match_the_marts(published, marts_con, html):
-    _, summary = published
-    # read through the warehouse's views: the published contract, whatever the file layout
-    covered = marts_con.execute(
-        "select as_of_date, sum(covered_value_usd), sum(covered_value_usd) / "
-        "sum(total_value_usd) from fct_retaliation_coverage group by 1 order by 1"
+class _Tables(HTMLParser):
+    """Every <table> of a page: its caption, header cells and body rows as cell texts (a <br>
+    inside a cell becomes a newline)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+        self._row: list[tuple[bool, str]] | None = None  # (is a <th>, text) per cell
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "header": [], "rows": []})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = " ".join("".join(self._caption).split())
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append((tag == "th", "".join(self._cell).strip()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            texts = [text for _, text in self._row]
+            if self._row and all(is_th for is_th, _ in self._row):
+                self.tables[-1]["header"] = texts
+            else:
+                self.tables[-1]["rows"].append(texts)
+            self._row = None
+
+    def handle_data(self, data):
+        for target in (self._cell, self._caption):
+            if target is not None:
+                target.append(data)
+
+
+def html_table(html: str, caption_start: str) -> list[dict[str, str]]:
+    """The body rows of the table whose caption starts so, as {header: cell text}."""
+    parser = _Tables()
+    parser.feed(html)
+    (table,) = [t for t in parser.tables if t["caption"].startswith(caption_start)]
+    return [dict(zip(table["header"], row, strict=True)) for row in table["rows"]]
+
+
+def _row_date(cell: str) -> date:
+    # "2019-09-17 †" (flag marks follow the date)
+    return date.fromisoformat(cell.split()[0])
+
+
+def test_html_numbers_match_the_marts(marts_con, html):
+    """The coverage table, row by row: each date shows that date's sums of the mart."""
+    mart = marts_con.execute(
+        "select as_of_date, sum(covered_value_usd), sum(total_value_usd), "
+        "sum(unmatched_value_usd), coalesce(sum(covered_by_blanket_only_value_usd), 0) "
+        "from fct_retaliation_coverage group by 1 order by 1"
     ).fetchall()
+    rows = html_table(html, "fct_retaliation_coverage summed over sectors")
+    assert [_row_date(r["date"]) for r in rows] == [m[0] for m in mart], (
+        "the coverage table's dates are not the mart's as-of dates, in order"
+    )
+    for row, (as_of, covered, total, unmatched, blanket_only) in zip(rows, mart, strict=True):
+        shown = {
+            "covered (USD bn)": row["covered (USD bn)"],
+            "base (USD bn)": row["base (USD bn)"],
+            "share covered": row["share covered"],
+            "not in schedule (USD bn)": row["not in schedule (USD bn)"],
+            "covered only by an all-goods duty (USD bn)": row[
+                "covered only by an all-goods duty (USD bn)"
+            ],
+        }
+        expected = {
+            "covered (USD bn)": fmt_bn(covered),
+            "base (USD bn)": fmt_bn(total),
+            "share covered": fmt_share(covered / total),
+            "not in schedule (USD bn)": fmt_bn(unmatched),
+            "covered only by an all-goods duty (USD bn)": fmt_bn(blanket_only),
+        }
+        assert shown == expected, (
+            f"report coverage row {as_of} shows {shown}, fct_retaliation_coverage has "
+            f"{expected} for that date (a row showing another date's values?)"
+        )
+
+
+def test_html_average_table_shows_the_mart_value_in_force_on_each_date(marts_con, html):
+    mart: dict[str, dict[date, tuple]] = {}
+    for basis, as_of, applied, additional in marts_con.execute(
+        "select weight_basis, as_of_date, avg_applied_rate_pct, avg_additional_rate_pct "
+        "from fct_average_tariff order by 2"
+    ).fetchall():
+        key = "simple" if basis == "simple_average_hs8" else "weighted"
+        mart.setdefault(key, {})[as_of] = (applied, additional)
+    rows = html_table(html, "Average applied tariff on US goods")
+    dates = [_row_date(r["date"]) for r in rows]
+    assert dates == sorted(set(dates)) and set(mart["weighted"]) <= set(dates)
+    for row, as_of in zip(rows, dates, strict=True):
+        # on a date with no mart row (a PIIE-only event) the state of the last action holds
+        in_force = max(d for d in mart["weighted"] if d <= as_of)
+        applied, additional = mart["weighted"][in_force]
+        weighted_cell = row["ours: weighted"].split("\n")
+        assert weighted_cell[0] == fmt_rate(applied), (
+            f"report average row {as_of}: ours {weighted_cell[0]}, mart {fmt_rate(applied)} "
+            f"(as of {in_force})"
+        )
+        assert weighted_cell[1:] == ([] if in_force == as_of else [f"as of {in_force}"])
+        assert row["of which retaliation"] == fmt_rate(additional), as_of
+        assert row["simple average HS8"] == fmt_rate(mart["simple"][in_force][0]), as_of
+
+
+def test_html_headline_numbers_match_the_marts(published, marts_con, html):
+    _, summary = published
+    covered, share = marts_con.execute(
+        "select sum(covered_value_usd), sum(covered_value_usd) / sum(total_value_usd) "
+        "from fct_retaliation_coverage where as_of_date = date '2019-06-01'"
+    ).fetchone()
     band = marts_con.execute(
         "select coverage_share_low, coverage_share_high from fct_exemption_band "
         "where scenario_id = 'seed_story' and product_scope = 'all_products'"
     ).fetchone()
-    by_date = {d: (value, share) for d, value, share in covered}
-    assert fmt_bn(by_date[date(2019, 6, 1)][0]) == "87.14"  # README headline
-    row = re.search(r'<td class="date">2019-06-01</td>\s*<td class="num">([^<]+)</td>', html)
-    assert row and row.group(1) == "87.14"
-    for value, share in by_date.values():
-        assert fmt_bn(value) in html
-        assert fmt_share(share) in html
-    assert (fmt_share(band[0]), fmt_share(band[1])) == ("9.9%", "23.1%")
+    # README headline: $87.14B of $154.84B (56.3%) on 1 June 2019
+    assert (fmt_bn(covered), fmt_share(share)) == ("87.14", "56.3%")
+    (june_2019,) = [
+        r
+        for r in html_table(html, "fct_retaliation_coverage summed over sectors")
+        if r["date"] == "2019-06-01"
+    ]
+    assert (june_2019["covered (USD bn)"], june_2019["share covered"]) == ("87.14", "56.3%")
+    assert (fmt_share(band[0]), fmt_share(band[1])) == ("9.9%", "23.2%")
     assert f"{fmt_share(band[0])} – {fmt_share(band[1])}" in html
-    # PIIE's Figure 1 for 2019-06-01 (20.72) beside ours (15.64)
-    assert re.search(r"2019-06-01</td>.*?15\.6%.*?20\.7%</td>", html, re.S)
+    # PIIE's Figure 1 for 2019-06-01 (20.72) beside ours (15.64), in the same row
+    (average_june_2019,) = [
+        r
+        for r in html_table(html, "Average applied tariff on US goods")
+        if _row_date(r["date"]) == date(2019, 6, 1)
+    ]
+    assert (average_june_2019["ours: weighted"], average_june_2019["PIIE Figure 1"]) == (
+        "15.6%",
+        "20.7%",
+    )
     assert summary.run_id in html
 
 
