@@ -24,6 +24,7 @@ ACTIONS_DIR = PROJECT_ROOT / "data" / "reference" / "tariff_actions"
 ITA_CSV = LANDING / "ita_retaliation_matrix" / "underlying_trade_retaliations.csv"
 HS6_LIST = LANDING / "tradewar_tracker" / "new_tariff_list_2020.csv"
 ANNEXES = LANDING / "china_retaliation_2025"
+PIIE_EVENTS = LANDING / "piie_trade_war_chart" / "tariffs_bown_timeline.csv"
 SOY_2018, SOY_2025 = "1201901000", "12019011"
 BLANKET_START = date(2025, 4, 10)
 
@@ -126,11 +127,28 @@ def test_coverage_has_a_row_for_every_in_force_action_date(con):
     assert max(published) == max(dates)
 
 
+def test_blanket_start_is_the_first_duty_on_all_us_goods():
+    starts = [
+        r["effective_date"]
+        for r in yaml_actions().values()
+        if in_force(r) and r["scope"]["kind"] == "all_us_goods"
+    ]
+    assert min(starts) == BLANKET_START
+
+
 def test_coverage_in_2019_still_reproduces_piie_and_rises_with_the_september_round(con):
     by_date = coverage_by_date(con)
     covered, total, _, _ = by_date[date(2019, 6, 1)]
+    # PIIE's `Figure 2` sheet: covered / not covered / total by sector, $B, as of June 2019
+    figure_2 = [row for row in workbook_sheet("Figure 2")[1:] if isinstance(row[3], float)]
+    assert len(figure_2) == 12  # the twelve sectors of the figure
+    figure_covered = sum(row[2] for row in figure_2)
+    figure_total = sum(row[3] for row in figure_2)
+    assert covered / 1e9 == pytest.approx(figure_covered, abs=0.005)
+    assert total / 1e9 == pytest.approx(figure_total, abs=0.005)
+    # PIIE Figure 2 (SOURCES.md, reference figures): $87.14B covered of $154.84B, 56.3%
     assert round(covered / 1e9, 2) == 87.14
-    assert round(covered / total, 3) == 0.563
+    assert round(covered / total, 3) == round(figure_covered / figure_total, 3) == 0.563
     assert by_date[date(2019, 9, 1)][0] > covered
 
 
@@ -155,6 +173,12 @@ def test_blanket_duties_cover_the_whole_2017_base_including_unmatched_codes(con)
     assert sum(unmatched.values()) > imports["98000000"]
     by_date = coverage_by_date(con)
     blanket_dates = [d for d in by_date if d >= BLANKET_START]
+    action_dates = {
+        r["effective_date"]
+        for r in yaml_actions().values()
+        if in_force(r) and r["effective_date"] >= BLANKET_START
+    }
+    assert set(blanket_dates) == action_dates
     assert len(blanket_dates) >= 4  # 10 Apr, 12 Apr, 14 May, 10 Nov 2025
     for day in sorted(by_date):
         covered, total, unmatched_value, blanket_only = by_date[day]
@@ -214,15 +238,30 @@ def soybean_rates() -> dict[str, float]:
     }
 
 
+def piie_event_levels() -> dict[str, float]:
+    """China's duty on all US goods as PIIE's event list states it in words (2025 rows)."""
+    with PIIE_EVENTS.open(encoding="utf-8", newline="") as fh:
+        events = {row["date"]: row["tariff_action"] for row in csv.DictReader(fh)}
+    (raised,) = re.findall(r"China's (\d+) percent retaliat", events["2025-04-10"])
+    lowered, peak = re.findall(
+        r"China reduces to (\d+) percent from (\d+) percent", events["2025-05-14"]
+    )[0]
+    return {"84": float(raised), "125": float(peak), "10": float(lowered)}
+
+
 def test_the_soybean_sources_agree_with_each_other():
     r = soybean_rates()
+    # +25 on soybeans from 6 July 2018 (税委会公告〔2018〕5号, the $34B list; PIIE's sheet)
     assert r["july_2018"] == r["june_2019"] == 25
+    # +5 on soybeans from 1 September 2019 (PIIE's December 2019 HS6 list, read from the CSV)
     assert r["sep_2019"] == 5  # the 2019 round's rate on soybeans
     # ITA 28 Mar 2025 = 25 + the 2019 round halved + the March 2025 farm duty
     assert r["matrix"] == r["june_2019"] + r["sep_2019"] * r["factor"] + r["farm"] == 37.5
-    assert r["blanket_34"] + r["blanket_84"] == 84
-    assert r["blanket_34"] + r["blanket_84"] + r["blanket_125"] == 125
-    assert r["blanket_34"] - r["suspended"] == 10
+    # the action files' increments add up to the levels PIIE's event list states in words
+    levels = piie_event_levels()
+    assert r["blanket_34"] + r["blanket_84"] == levels["84"] == 84
+    assert r["blanket_34"] + r["blanket_84"] + r["blanket_125"] == levels["125"] == 125
+    assert r["blanket_34"] - r["suspended"] == levels["10"] == 10
 
 
 def test_soybeans_2018_line_through_every_round(con):
@@ -292,6 +331,7 @@ def test_soybeans_2025_line_from_the_ita_state_on(con):
 
 
 def test_march_2025_action_lists_29_codes_at_15_and_711_at_10(con):
+    # 国务院关税税则委员会公告2025年第2号, annexes 1 and 2: 29 items at +15%, 711 at +10%
     codes = annex_codes()
     assert sum(rate == 15 for rate in codes.values()) == 29
     assert sum(rate == 10 for rate in codes.values()) == 711
