@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "4.0.0"
+CONTRACT_VERSION = "4.1.0"
 
 
 @dataclass(frozen=True)
@@ -618,11 +618,17 @@ MARTS: dict[str, MartSpec] = {
                     "mapping_step",
                     TXT,
                     "",
-                    "exact, recoded_spread, kept_out_untaxed, shared_by_2017_hs8, equal_split "
-                    "or unmatched",
+                    "exact, recoded_spread, recoded_spread_partly, kept_out_untaxed, "
+                    "shared_by_2017_hs8, equal_split or unmatched",
                 ),
                 _c("is_value_on_lines", BOOL, "", "the value (or part of it) reaches lines"),
                 _c("trade_value_usd", DBL, "USD", "the code's trade value in the basis"),
+                _c(
+                    "value_on_lines_usd",
+                    DBL,
+                    "USD",
+                    "the part of the code's value that reaches the schedule's lines",
+                ),
                 _c(
                     "basis_value_on_lines_usd",
                     DBL,

@@ -185,7 +185,46 @@ def int_tariff_action_lines_resolved():
     )
 
 
+def int_hs_concordance_shares():
+    return suite(
+        "intermediate.int_hs_concordance_shares",
+        [
+            rows_at_least(1000),
+            unique_key("from_hs6", "to_hs6"),
+            *not_null("from_hs6", "to_hs6", "value_share"),
+            between("value_share", 0, 1),
+        ],
+    )
+
+
+def int_recoded_target_lines():
+    return suite(
+        "intermediate.int_recoded_target_lines",
+        [
+            rows_at_least(100),
+            unique_key("schedule_id", "national_line_code", "weight_basis_id"),
+            *not_null("schedule_id", "national_line_code", "weight_basis_id", "hs6_code"),
+            between("targets_in_hs6", 1, None),
+        ],
+    )
+
+
+def int_recoded_value_pools():
+    return suite(
+        "intermediate.int_recoded_value_pools",
+        [
+            rows_at_least(100),
+            unique_key("schedule_id", "weight_basis_id", "hs8_code", "schedule_hs6_code"),
+            *not_null("schedule_id", "weight_basis_id", "hs8_code", "is_spread", "pool_part_usd"),
+            between("pool_part_usd", 0, None),
+        ],
+    )
+
+
 BUILDERS = [
+    int_hs_concordance_shares,
+    int_recoded_target_lines,
+    int_recoded_value_pools,
     int_tariff_action_lines_resolved,
     int_exclusion_lines_resolved,
     int_tariff_lines_stated_by_date,

@@ -207,6 +207,7 @@ def fct_weight_value_mapping():
                 [
                     "exact",
                     "recoded_spread",
+                    "recoded_spread_partly",
                     "kept_out_untaxed",
                     "shared_by_2017_hs8",
                     "equal_split",

@@ -11,7 +11,10 @@
                          split over its lines in proportion to the lines' hs8_recoded values
                          on China's 2017 HS8 imports, whose denominator includes the
                          subheading's untaxed codes, so untaxed lines keep their share out
-                         (a subheading without 2017 trade: equal split).
+                         (a subheading without 2017 trade: equal split). Where the lines hold
+                         more 2017 value than the code itself (value re-coded into it from
+                         other subheadings across revisions), the denominator is the lines'
+                         value: a split never gives out more than the code's value.
     Diagnostics (published, flagged is_band_method = false, never define the band):
     exact_hs8    the value of the line's 8-digit code only (loses re-coded goods: soybeans);
     hs6          all trade in the line's subheading, split equally among the schedule's lines
@@ -32,11 +35,16 @@ weight_flows as (
     select * from intermediate.int_weight_flows
 ),
 
-concordance as (
-    select * from staging.stg_reference__hs_concordance
-    where
-        stg_reference__hs_concordance.from_revision = 'HS2022'
-        and stg_reference__hs_concordance.to_revision = 'HS2017'
+concordance_shares as (
+    select * from intermediate.int_hs_concordance_shares
+),
+
+recoded_pools as (
+    select * from intermediate.int_recoded_value_pools
+),
+
+recoded_targets as (
+    select * from intermediate.int_recoded_target_lines
 ),
 
 bases as (
@@ -87,22 +95,6 @@ lines_counted as (
             partition by tariff_lines.schedule_id, left(tariff_lines.hs8_code, 4)
         ) as lines_in_hs4
     from tariff_lines
-),
-
-concordance_shares as (
-    -- an HS2017 subheading's value goes to the HS2022 subheading with the same code when
-    -- there is one (the other links are "ex" carve-outs, e.g. display modules moved to 8524);
-    -- otherwise it is split equally among the HS2022 subheadings it maps to
-    select
-        concordance.from_hs6,
-        concordance.to_hs6,
-        case
-            when bool_or(concordance.from_hs6 = concordance.to_hs6) over by_to_code
-                then cast(concordance.from_hs6 = concordance.to_hs6 as integer)
-            else 1.0 / count(*) over by_to_code
-        end as value_share
-    from concordance
-    window by_to_code as (partition by concordance.to_hs6)
 ),
 
 hs2022_hs6_values as (
@@ -216,112 +208,22 @@ concordance_same_revision as (
 ),
 
 -- hs8_recoded ----------------------------------------------------------------------------
-codes_2018 as (
-    select distinct tariff_lines.hs8_code
-    from tariff_lines
-    where tariff_lines.schedule_id = 'piie_2019_06'
-),
-
-schedule_hs8 as (
-    select distinct
-        tariff_lines.schedule_id,
-        tariff_lines.hs_revision,
-        tariff_lines.hs8_code,
-        tariff_lines.hs6_code,
-        tariff_lines.schedule_id = 'piie_2019_06' or codes_2018.hs8_code is null as is_new_code
-    from tariff_lines
-    left join codes_2018
-        on tariff_lines.hs8_code = codes_2018.hs8_code
-),
-
 china_hs8_bases as (
     select * from bases
     where bases.hs_level = 8 and bases.reporter_iso3 = 'CHN'
 ),
 
-schedules as (
-    select distinct
-        schedule_hs8.schedule_id,
-        schedule_hs8.hs_revision
-    from schedule_hs8
-),
-
-retired_values as (
-    -- basis codes that are no code of the schedule
-    select
-        schedules.schedule_id,
-        schedules.hs_revision as schedule_revision,
-        basis_hs8.weight_basis_id,
-        basis_hs8.hs8_code,
-        left(basis_hs8.hs8_code, 6) as hs6_code,
-        basis_hs8.trade_value_usd
-    from basis_hs8
-    inner join china_hs8_bases
-        on basis_hs8.weight_basis_id = china_hs8_bases.weight_basis_id
-    cross join schedules
-    where not exists (
-        select 1
-        from schedule_hs8
-        where
-            schedule_hs8.schedule_id = schedules.schedule_id
-            and schedule_hs8.hs8_code = basis_hs8.hs8_code
-    )
-),
-
 retired_pools as (
-    -- re-coded value per subheading of the schedule's revision
+    -- re-coded value per subheading of the schedule's revision, where it has target lines
     select
-        retired_values.schedule_id,
-        retired_values.weight_basis_id,
-        retired_values.hs6_code,
-        sum(retired_values.trade_value_usd) as pool_usd
-    from retired_values
-    where retired_values.schedule_revision = 'HS2017'
+        recoded_pools.schedule_id,
+        recoded_pools.weight_basis_id,
+        recoded_pools.schedule_hs6_code as hs6_code,
+        -- in cents, as every value of a basis
+        cast(sum(recoded_pools.pool_part_usd) as decimal(38, 2)) as pool_usd
+    from recoded_pools
+    where recoded_pools.is_spread
     group by all
-    union all
-    select
-        retired_values.schedule_id,
-        retired_values.weight_basis_id,
-        concordance_shares.from_hs6 as hs6_code,
-        sum(
-            retired_values.trade_value_usd
-            * cast(concordance_shares.value_share as decimal(18, 12))
-        ) as pool_usd
-    from retired_values
-    inner join concordance_shares
-        on retired_values.hs6_code = concordance_shares.to_hs6
-    where retired_values.schedule_revision = 'HS2022' and concordance_shares.value_share > 0
-    group by all
-),
-
-recoded_targets as (
-    -- lines that may take re-coded value: new codes the basis does not list at all (a code
-    -- listed with zero trade existed then and had none: it takes nothing)
-    select
-        lines_counted.schedule_id,
-        lines_counted.national_line_code,
-        lines_counted.hs6_code,
-        china_hs8_bases.weight_basis_id,
-        count(*) over (
-            partition by
-                lines_counted.schedule_id, china_hs8_bases.weight_basis_id,
-                lines_counted.hs6_code
-        ) as targets_in_hs6
-    from lines_counted
-    inner join schedule_hs8
-        on
-            lines_counted.schedule_id = schedule_hs8.schedule_id
-            and lines_counted.hs8_code = schedule_hs8.hs8_code
-    cross join china_hs8_bases
-    where
-        schedule_hs8.is_new_code
-        and not exists (
-            select 1
-            from basis_hs8
-            where
-                basis_hs8.weight_basis_id = china_hs8_bases.weight_basis_id
-                and basis_hs8.hs8_code = lines_counted.hs8_code
-        )
 ),
 
 hs8_recoded as (
@@ -419,6 +321,22 @@ shared_lines as (
     where bases.hs_level in (4, 6)
 ),
 
+reference_line_totals as (
+    -- the 2017 value the schedule's lines in a code hold; it exceeds the code's own 2017
+    -- value where re-coded value arrived from other subheadings across HS revisions
+    select
+        shared_lines.schedule_id,
+        shared_lines.weight_basis_id,
+        shared_lines.hs_code,
+        sum(coalesce(reference_line_values.trade_value_usd, 0)) as lines_total_usd
+    from shared_lines
+    left join reference_line_values
+        on
+            shared_lines.schedule_id = reference_line_values.schedule_id
+            and shared_lines.national_line_code = reference_line_values.national_line_code
+    group by all
+),
+
 by_2017_hs8_shares as (
     select
         shared_lines.schedule_id,
@@ -434,7 +352,10 @@ by_2017_hs8_shares as (
                         basis_codes.trade_value_usd
                         * (
                             coalesce(reference_line_values.trade_value_usd, 0)
-                            / reference_code_totals.total_usd
+                            / greatest(
+                                reference_code_totals.total_usd,
+                                reference_line_totals.lines_total_usd
+                            )
                         )
                 else basis_codes.trade_value_usd / shared_lines.lines_in_code
             end,
@@ -447,6 +368,11 @@ by_2017_hs8_shares as (
             and shared_lines.hs_code = basis_codes.hs_code
     left join reference_code_totals
         on shared_lines.hs_code = reference_code_totals.hs_code
+    left join reference_line_totals
+        on
+            shared_lines.schedule_id = reference_line_totals.schedule_id
+            and shared_lines.weight_basis_id = reference_line_totals.weight_basis_id
+            and shared_lines.hs_code = reference_line_totals.hs_code
     left join reference_line_values
         on
             shared_lines.schedule_id = reference_line_values.schedule_id

@@ -1,10 +1,14 @@
 /*  Where every dollar of each weight basis goes on each tariff schedule under the band
     methods (int_tariff_lines_weighted), code by code, so that no value is dropped unseen:
+    value_on_lines_usd is the part of the code's value that reaches the schedule's lines, and
+    per schedule and basis these parts sum to basis_value_on_lines_usd.
     China-reported HS8 bases (hs8_recoded)
       exact                   the code is a line (or lines) of the schedule;
       recoded_spread          the code is no code of the schedule and its subheading (mapped
                               across HS revisions by the UN table) has new codes without trade
-                              of their own: spread over them;
+                              of their own: spread over them (int_recoded_value_pools);
+      recoded_spread_partly   as recoded_spread, for the part of the value the UN table sends
+                              to subheadings with such codes; the rest reaches no line;
       kept_out_untaxed        the code is no line of this schedule, but was a national code in
                               2018 and no new code took its place: a code that still exists and
                               is not taxed (the ITA matrix lists taxed lines only), kept out;
@@ -37,51 +41,21 @@ weighted as (
     where int_tariff_lines_weighted.is_band_method
 ),
 
-concordance as (
-    select * from staging.stg_reference__hs_concordance
-    where
-        stg_reference__hs_concordance.from_revision = 'HS2022'
-        and stg_reference__hs_concordance.to_revision = 'HS2017'
-),
-
-concordance_links as (
-    -- as in int_tariff_lines_weighted: an HS2017 subheading goes to the HS2022 subheading of
-    -- the same code where there is one, else to every HS2022 subheading it maps to
-    select
-        concordance.from_hs6,
-        concordance.to_hs6
-    from concordance
-    qualify
-        not bool_or(concordance.from_hs6 = concordance.to_hs6)
-            over (
-                partition by concordance.to_hs6
-            )
-        or concordance.from_hs6 = concordance.to_hs6
-),
-
-codes_2018 as (
-    select distinct tariff_lines.hs8_code
-    from tariff_lines
-    where tariff_lines.schedule_id = 'piie_2019_06'
+recoded_pools as (
+    select * from intermediate.int_recoded_value_pools
 ),
 
 schedule_codes as (
     select distinct
         tariff_lines.schedule_id,
-        tariff_lines.hs_revision,
         tariff_lines.hs8_code,
         tariff_lines.hs6_code,
-        left(tariff_lines.hs8_code, 4) as hs4_code,
-        tariff_lines.schedule_id = 'piie_2019_06' or codes_2018.hs8_code is null as is_new_code
+        left(tariff_lines.hs8_code, 4) as hs4_code
     from tariff_lines
-    left join codes_2018
-        on tariff_lines.hs8_code = codes_2018.hs8_code
 ),
 
 schedules as (
-    select distinct
-        schedule_codes.schedule_id,
-        schedule_codes.hs_revision
+    select distinct schedule_codes.schedule_id
     from schedule_codes
 ),
 
@@ -103,42 +77,41 @@ basis_codes as (
     group by all
 ),
 
--- the HS6 of a basis code in the schedule's revision (HS2017 codes to HS2022 subheadings)
-code_subheadings as (
+recoded_codes as (
     select
-        schedules.schedule_id,
-        basis_codes.weight_basis_id,
-        basis_codes.hs_code,
-        coalesce(concordance_links.from_hs6, left(basis_codes.hs_code, 6)) as schedule_hs6
-    from basis_codes
-    cross join schedules
-    left join concordance_links
-        on
-            schedules.hs_revision = 'HS2022'
-            and left(basis_codes.hs_code, 6) = concordance_links.to_hs6
-    where basis_codes.hs_level >= 6
+        recoded_pools.schedule_id,
+        recoded_pools.weight_basis_id,
+        recoded_pools.hs8_code,
+        bool_and(recoded_pools.is_spread) as is_all_spread,
+        bool_or(recoded_pools.is_spread) as is_any_spread,
+        bool_or(recoded_pools.is_code_of_2018_schedule) as is_code_of_2018_schedule,
+        coalesce(sum(recoded_pools.pool_part_usd) filter (where recoded_pools.is_spread), 0)
+            as value_on_lines_usd
+    from recoded_pools
+    group by all
 ),
 
-subheading_new_codes as (
-    -- subheadings of a schedule with new codes that have no trade of their own in a basis
-    select distinct
-        code_subheadings.schedule_id,
-        code_subheadings.weight_basis_id,
-        code_subheadings.hs_code
-    from code_subheadings
+line_codes as (
+    -- the value each line of an HS6 / HS4 basis took, by the basis code it came from
+    select
+        weighted.schedule_id,
+        weighted.weight_basis_id,
+        case when bases.hs_level = 4 then schedule_codes.hs4_code else schedule_codes.hs6_code end
+            as hs_code,
+        sum(weighted.trade_value_usd) as value_on_lines_usd
+    from weighted
+    inner join bases
+        on weighted.weight_basis_id = bases.weight_basis_id
+    inner join tariff_lines
+        on
+            weighted.schedule_id = tariff_lines.schedule_id
+            and weighted.national_line_code = tariff_lines.national_line_code
     inner join schedule_codes
         on
-            code_subheadings.schedule_id = schedule_codes.schedule_id
-            and code_subheadings.schedule_hs6 = schedule_codes.hs6_code
-    where
-        schedule_codes.is_new_code
-        and not exists (
-            select 1
-            from basis_codes as own
-            where
-                own.weight_basis_id = code_subheadings.weight_basis_id
-                and own.hs_code = schedule_codes.hs8_code
-        )
+            tariff_lines.schedule_id = schedule_codes.schedule_id
+            and tariff_lines.hs8_code = schedule_codes.hs8_code
+    where not (bases.hs_level = 8 and bases.reporter_iso3 = 'CHN')
+    group by all
 ),
 
 china_2017_subheadings as (
@@ -161,25 +134,12 @@ classified as (
         case
             when basis_codes.reporter_iso3 = 'CHN' and basis_codes.hs_level = 8
                 then case
-                    when exists (
-                        select 1
-                        from schedule_codes
-                        where
-                            schedule_codes.schedule_id = schedules.schedule_id
-                            and schedule_codes.hs8_code = basis_codes.hs_code
-                    ) then 'exact'
-                    when exists (
-                        select 1
-                        from subheading_new_codes
-                        where
-                            subheading_new_codes.schedule_id = schedules.schedule_id
-                            and subheading_new_codes.weight_basis_id
-                            = basis_codes.weight_basis_id
-                            and subheading_new_codes.hs_code = basis_codes.hs_code
-                    ) then 'recoded_spread'
+                    when recoded_codes.hs8_code is null then 'exact'
+                    when recoded_codes.is_all_spread then 'recoded_spread'
+                    when recoded_codes.is_any_spread then 'recoded_spread_partly'
                     when
                         schedules.schedule_id <> 'piie_2019_06'
-                        and basis_codes.hs_code in (select codes_2018.hs8_code from codes_2018)
+                        and recoded_codes.is_code_of_2018_schedule
                         then 'kept_out_untaxed'
                     else 'unmatched'
                 end
@@ -203,9 +163,24 @@ classified as (
                 select china_2017_subheadings.hs_code from china_2017_subheadings
             ) then 'shared_by_2017_hs8'
             else 'equal_split'
-        end as mapping_step
+        end as mapping_step,
+        case
+            when basis_codes.reporter_iso3 = 'CHN' and basis_codes.hs_level = 8
+                then coalesce(recoded_codes.value_on_lines_usd, basis_codes.trade_value_usd)
+            else coalesce(line_codes.value_on_lines_usd, 0)
+        end as value_on_lines_usd
     from basis_codes
     cross join schedules
+    left join recoded_codes
+        on
+            schedules.schedule_id = recoded_codes.schedule_id
+            and basis_codes.weight_basis_id = recoded_codes.weight_basis_id
+            and basis_codes.hs_code = recoded_codes.hs8_code
+    left join line_codes
+        on
+            schedules.schedule_id = line_codes.schedule_id
+            and basis_codes.weight_basis_id = line_codes.weight_basis_id
+            and basis_codes.hs_code = line_codes.hs_code
 ),
 
 totals as (
@@ -226,10 +201,11 @@ final as (
         classified.hs_level,
         classified.mapping_step,
         classified.mapping_step in (
-            'exact', 'recoded_spread', 'shared_by_2017_hs8', 'equal_split'
+            'exact', 'recoded_spread', 'recoded_spread_partly', 'shared_by_2017_hs8', 'equal_split'
         ) as is_value_on_lines,
 
         cast(classified.trade_value_usd as double) as trade_value_usd,
+        cast(classified.value_on_lines_usd as double) as value_on_lines_usd,
         cast(totals.weighted_total_usd as double) as basis_value_on_lines_usd
 
     from classified

@@ -6,16 +6,30 @@ from __future__ import annotations
 from collections import defaultdict
 
 import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.helpers import PIIE_XLSX
+from tests.helpers import LANDING, PIIE_XLSX
 
 pytestmark = pytest.mark.e2e
 
 CHINA_2017 = "piie_itc_trade_map.chn_imports.2017.hs2017.hs8"
 BAND_METHODS = {"hs8_recoded", "by_2017_hs8_shares"}
 SEED_BASES = ("seed_story", "seed_story_2023", "seed_story_latest")
+CENSUS_HS6 = LANDING / "census_us_exports_china_hs6" / "phaseone-tradedata-C-febuary.parquet"
+CENSUS_HS4 = LANDING / "tradewar_tracker_aws" / "data-hs4.parquet"
+
+
+def complete_years(path, code_column: str) -> list[int]:
+    """Years with all twelve months among the rows with a code, read with pyarrow."""
+    table = pq.read_table(path, columns=["time", code_column])
+    times = table.filter(pc.is_valid(table.column(code_column))).column("time")
+    months: dict[int, set[int]] = defaultdict(set)
+    for year, month in zip(pc.year(times).to_pylist(), pc.month(times).to_pylist(), strict=True):
+        months[year].add(month)
+    return sorted(year for year, m in months.items() if len(m) == 12)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +91,12 @@ def test_soybeans_are_never_weighted_zero_by_a_band_method(con) -> None:
              and weight_basis_id in (select weight_basis_id from dim_weight_bases
                                      where is_complete_year)"""
     ).fetchall()
-    assert len(rows) >= 3 * 9  # three bases x (China 2017 + US 2013-2020), at least
+    # one band estimate per seed base and complete-year basis: China's 2017 HS8 imports
+    # (hs8_recoded) and each complete year of the two Census files (by_2017_hs8_shares)
+    hs6_years, hs4_years = complete_years(CENSUS_HS6, "hs6"), complete_years(CENSUS_HS4, "hs4")
+    assert (hs6_years, hs4_years) == (list(range(2013, 2021)), list(range(2013, 2020)))
+    assert len(rows) == len(SEED_BASES) * (1 + len(hs6_years) + len(hs4_years))
+    assert {r[0] for r in rows} == set(SEED_BASES)
     assert all(value > 0 for *_, value in rows), [r for r in rows if r[3] <= 0]
     # the diagnostic that loses the re-coded soybeans keeps only black soybeans (12019020)
     exact, recoded = con.execute(
@@ -135,7 +154,7 @@ def test_no_untaxed_code_contributes_to_a_taxed_base(con) -> None:
     ).fetchone()[0]
     # the value of codes that still exist untaxed (or match nothing) never reaches the base
     assert kept_out >= {"30049090", "98000000"}
-    assert china["30049090"] > 1e9
+    assert china["30049090"] > 1e9  # $1.11B in PIIE's `Imports Value` sheet
     assert taxed <= sum(china.values()) - kept_out_value + 1
     # and under the equal-split diagnostic it does: 30049090's trade lands on 30049051/54
     lines_300490 = dict(
@@ -168,3 +187,54 @@ def test_the_band_on_each_base_and_the_2019_basis_are_published(con) -> None:
     for scenario, share in shares:
         if scenario in band:
             assert band[scenario][0] <= share <= band[scenario][1]
+
+
+def test_every_dollar_of_china_2017_is_accounted_for_code_by_code(con) -> None:
+    """The mapping's parts on lines sum to what the weighting put on lines; exact codes keep
+    their whole value, partly re-coded codes lose the part sent to subheadings with no new
+    code, and the five steps partition PIIE's total (read from the workbook)."""
+    china = _china_2017_by_hs8()
+    rows = con.execute(
+        "select hs_code, mapping_step, trade_value_usd, value_on_lines_usd, "
+        "basis_value_on_lines_usd from fct_weight_value_mapping "
+        "where schedule_id = 'ita_matrix_2025' and weight_basis_id = ?",
+        [CHINA_2017],
+    ).fetchall()
+    assert {code for code, *_ in rows} == set(china)
+    assert sum(r[2] for r in rows) == pytest.approx(sum(china.values()), abs=1)
+    on_lines = sum(r[3] for r in rows)
+    assert on_lines == pytest.approx(rows[0][4], abs=5)  # cents of rounding per re-coded code
+    by_step = defaultdict(list)
+    for code, step, value, on, _ in rows:
+        by_step[step].append((code, value, on))
+    assert all(on == value for _, value, on in by_step["exact"])
+    assert all(on == 0 for s in ("kept_out_untaxed", "unmatched") for *_, on in by_step[s])
+    partly = by_step["recoded_spread_partly"]
+    assert all(on < value for _, value, on in partly if value > 0)
+    assert all(on == 0 for _, value, on in partly if value == 0)
+    # 90278099 (2017) went to several HS2022 subheadings, 854999 among them: no new code there
+    assert "90278099" in {code for code, *_ in partly}
+    taxed = con.execute(
+        "select taxed_value_usd from fct_exemption_coverage where scenario_id = 'seed_story' "
+        "and category = 'all' and weighting_method = 'hs8_recoded' and window_months = 12 "
+        "and weight_basis_id = ?",
+        [CHINA_2017],
+    ).fetchone()[0]
+    assert taxed == pytest.approx(on_lines, abs=5)  # every matrix line is taxed
+
+
+def test_a_split_never_hands_out_more_than_the_code_has(con) -> None:
+    """HS2022 subheading 852990 holds value re-coded from other 2017 subheadings: its lines'
+    2017 value exceeds 852990's own, and the HS6 split must still give out at most 852990's
+    US value (it gave 2.97 times that before)."""
+    over = con.execute(
+        "select weight_basis_id, hs_code, trade_value_usd, value_on_lines_usd "
+        "from fct_weight_value_mapping where value_on_lines_usd > trade_value_usd + 0.5"
+    ).fetchall()
+    assert over == []
+    (value, on) = con.execute(
+        "select trade_value_usd, value_on_lines_usd from fct_weight_value_mapping "
+        "where schedule_id = 'ita_matrix_2025' "
+        "and weight_basis_id = 'us_census.usa_exports.2017.hs2017.hs6' and hs_code = '852990'"
+    ).fetchone()
+    assert 0 < on <= value + 0.5

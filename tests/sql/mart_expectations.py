@@ -458,7 +458,10 @@ DIM_WEIGHT_BASES = (
 # -- fct_weight_value_mapping ------------------------------------------------------------------
 
 
-def _mapping(basis, code, step, value, on_lines_total):
+def _mapping(basis, code, step, value, on_lines_total, on_lines=None):
+    """on_lines: the part of the code's value on lines (default: all of it, none if unmatched)"""
+    if on_lines is None:
+        on_lines = 0.0 if step == "unmatched" else value
     return {
         "schedule_id": SCHEDULE,
         "weight_basis_id": basis,
@@ -467,6 +470,7 @@ def _mapping(basis, code, step, value, on_lines_total):
         "mapping_step": step,
         "is_value_on_lines": step != "unmatched",
         "trade_value_usd": value,
+        "value_on_lines_usd": on_lines,
         "basis_value_on_lines_usd": on_lines_total,
     }
 
@@ -484,8 +488,11 @@ FCT_WEIGHT_VALUE_MAPPING = (
     # subheading 120190 / headings 1201, 8703 had China trade in 2017
     _mapping(CN_HS6_BASIS, "120190", "shared_by_2017_hs8", COMTRADE_120190, COMTRADE_120190),
     _mapping(CN_HS6_2012_BASIS, "120190", "shared_by_2017_hs8", COMTRADE_120190, COMTRADE_120190),
-    _mapping(US_HS4_BASIS, "1201", "shared_by_2017_hs8", CENSUS_HS4["1201"], US_ON_LINES),
-    _mapping(US_HS4_BASIS, "8703", "shared_by_2017_hs8", CENSUS_HS4["8703"], US_ON_LINES),
+    # each heading's lines take their 2017 HS8 shares of it (the rest falls on untaxed codes)
+    _mapping(US_HS4_BASIS, "1201", "shared_by_2017_hs8", CENSUS_HS4["1201"], US_ON_LINES,
+             CENSUS_HS4["1201"] * SOY_SHARE_OF_1201),
+    _mapping(US_HS4_BASIS, "8703", "shared_by_2017_hs8", CENSUS_HS4["8703"], US_ON_LINES,
+             2 * CENSUS_HS4["8703"] * AUTO_SHARE_OF_8703),
 )
 
 # -- dim_tariff_actions (second fixture) -----------------------------------------------------
