@@ -476,7 +476,16 @@ def list_runs(settings: Settings) -> list[dict[str, Any]]:
     runs = []
     current = current_run_id(settings)
     for path in sorted(settings.runs_dir.glob("*/manifest.json"), reverse=True):
-        manifest = json.loads(path.read_text())
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict) or not {"run_id", "status"} <= manifest.keys():
+                raise ValueError("no run_id or status")
+        except (OSError, ValueError) as exc:  # one damaged manifest must not hide the others
+            manifest = {
+                "run_id": path.parent.name,
+                "status": "unreadable",
+                "error": f"{path.name}: {type(exc).__name__}: {exc}",
+            }
         manifest["is_current"] = manifest["run_id"] == current
         runs.append(manifest)
     return runs
