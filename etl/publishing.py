@@ -127,6 +127,8 @@ def rollback(settings: Settings, run_id: str | None = None) -> str:
                 leftover.unlink(missing_ok=True)
             if previous_link is not None:
                 switch_symlink(settings.current_dir, settings.current_dir.parent / previous_link)
+            elif settings.current_dir.is_symlink():  # nothing was current: nothing is again
+                settings.current_dir.unlink()
             if old_pointer is not None:
                 from etl import object_store
 

@@ -412,6 +412,22 @@ def test_a_failure_while_switching_puts_current_back_without_temp_files(
     assert seen_by_readers(settings) == NEW[-6:]
 
 
+def test_a_failed_first_rollback_leaves_nothing_current(tmp_path, monkeypatch):
+    """With no current run, a rollback that fails while writing the views must not leave
+    `current` pointing at a run whose tariffs.duckdb was never written."""
+    settings = Settings(warehouse=tmp_path / "warehouse")
+    make_run(settings, OLD)
+
+    def write_views(s: Settings) -> Path:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "write_duckdb_views", write_views)
+    with pytest.raises(OSError):
+        publishing.rollback(settings, OLD)
+    assert not settings.current_dir.exists() and not settings.current_dir.is_symlink()
+    assert not settings.duckdb_path.exists()
+
+
 # ---------------------------------------------------------------- the object store
 
 
