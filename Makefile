@@ -24,8 +24,10 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 run: $(STAMP)
 	$(VENV)/bin/tariff-etl run
 
+# Random order (pytest-randomly prints the seed; rerun one with -p randomly -p "randomly_seed=N")
+# on every core, a test file per worker (module fixtures are built once).
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile
 
 # Each deliberate break of tests/breaks/ re-applied in a temp copy: its tests must fail (~10 min).
 breaks: $(STAMP)

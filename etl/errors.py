@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 FIELD_LIMIT = 80  # characters of a quoted field or value in a message
+PATH_LIMIT = 300  # characters of a file path in a message (the path is what the user needs)
 MESSAGE_LIMIT = 400  # characters of a whole one-line message (the CLI caps what it prints)
 
 # C0 and C1 controls, DEL, and the bidirectional overrides/isolates (text that reorders itself)

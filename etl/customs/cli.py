@@ -129,7 +129,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from etl.customs.api import FileResult, expand_paths, ingest_files
     from etl.customs.core import IngestOptions
     from etl.customs.inbox import refusal
-    from etl.errors import EtlError, clip
+    from etl.errors import PATH_LIMIT, EtlError, clip
     from etl.lock import warehouse_lock
     from etl.settings import get_settings
 
@@ -152,7 +152,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     by_path = {r.path: r for r in landed}
     results = [
         by_path.get(path)
-        or FileResult(path, 0, 0, 0, [], False, error=f"file {clip(str(path))}: {refused[path]}")
+        or FileResult(
+            path, 0, 0, 0, [], False, error=f"file {clip(str(path), PATH_LIMIT)}: {refused[path]}"
+        )
         for path in paths
     ]
     rows = []

@@ -328,7 +328,10 @@ reference_line_totals as (
         shared_lines.schedule_id,
         shared_lines.weight_basis_id,
         shared_lines.hs_code,
-        sum(coalesce(reference_line_values.trade_value_usd, 0)) as lines_total_usd
+        -- summed as decimals: a sum of doubles depends on the order of the rows, and reruns must
+        -- publish identical marts
+        sum(cast(coalesce(reference_line_values.trade_value_usd, 0) as decimal(38, 6)))
+            as lines_total_usd
     from shared_lines
     left join reference_line_values
         on
