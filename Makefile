@@ -24,7 +24,7 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 run: $(STAMP)
 	$(VENV)/bin/tariff-etl run
 
-# Random order (pytest-randomly prints the seed; rerun one with -p randomly -p "randomly_seed=N")
+# Random order (pytest-randomly prints the seed; replay one with --randomly-seed=N)
 # on every core, a test file per worker (module fixtures are built once).
 test: $(STAMP)
 	$(VENV)/bin/pytest -n auto --dist loadfile

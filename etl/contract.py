@@ -562,8 +562,7 @@ MARTS: dict[str, MartSpec] = {
             "fct_tariff_action_lines",
             "one row per schedule, tariff action and national tariff line",
             ("schedule_id", "action_id", "national_line_code"),
-            "The national lines each tariff action changes, by how much, and how they were "
-            "found.",
+            "The national lines each tariff action changes, by how much, and how they were found.",
             (
                 SCHEDULE,
                 _c("action_id", TXT, "", "tariff action (dim_tariff_actions)"),

@@ -9,29 +9,43 @@ line_states as (
     select * from intermediate.int_tariff_lines_stated_by_date
 ),
 
-flagged as (
+with_previous as (
     select
         line_states.*,
+        lag(line_states.mfn_rate_pct) over (
+            partition by line_states.schedule_id, line_states.national_line_code
+            order by line_states.as_of_date
+        ) as previous_mfn_rate_pct,
+        lag(line_states.additional_rate_pct) over (
+            partition by line_states.schedule_id, line_states.national_line_code
+            order by line_states.as_of_date
+        ) as previous_additional_rate_pct,
+        lag(line_states.measure_ids) over (
+            partition by line_states.schedule_id, line_states.national_line_code
+            order by line_states.as_of_date
+        ) as previous_measure_ids
+    from line_states
+),
+
+flagged as (
+    select
+        with_previous.*,
         case
             when
-                lag(line_states.mfn_rate_pct) over (
-                    partition by line_states.schedule_id, line_states.national_line_code
-                    order by line_states.as_of_date
+                (
+                    with_previous.previous_mfn_rate_pct = with_previous.mfn_rate_pct
+                    or (
+                        with_previous.previous_mfn_rate_pct is null
+                        and with_previous.mfn_rate_pct is null
+                    )
                 )
-                is not distinct from line_states.mfn_rate_pct
-                and lag(line_states.additional_rate_pct) over (
-                    partition by line_states.schedule_id, line_states.national_line_code
-                    order by line_states.as_of_date
-                )
-                = line_states.additional_rate_pct
-                and lag(line_states.measure_ids) over (
-                    partition by line_states.schedule_id, line_states.national_line_code
-                    order by line_states.as_of_date
-                ) = line_states.measure_ids
+                and with_previous.previous_additional_rate_pct
+                = with_previous.additional_rate_pct
+                and with_previous.previous_measure_ids = with_previous.measure_ids
                 then 0
             else 1
         end as opens_window
-    from line_states
+    from with_previous
 ),
 
 numbered as (

@@ -489,10 +489,22 @@ FCT_WEIGHT_VALUE_MAPPING = (
     _mapping(CN_HS6_BASIS, "120190", "shared_by_2017_hs8", COMTRADE_120190, COMTRADE_120190),
     _mapping(CN_HS6_2012_BASIS, "120190", "shared_by_2017_hs8", COMTRADE_120190, COMTRADE_120190),
     # each heading's lines take their 2017 HS8 shares of it (the rest falls on untaxed codes)
-    _mapping(US_HS4_BASIS, "1201", "shared_by_2017_hs8", CENSUS_HS4["1201"], US_ON_LINES,
-             CENSUS_HS4["1201"] * SOY_SHARE_OF_1201),
-    _mapping(US_HS4_BASIS, "8703", "shared_by_2017_hs8", CENSUS_HS4["8703"], US_ON_LINES,
-             2 * CENSUS_HS4["8703"] * AUTO_SHARE_OF_8703),
+    _mapping(
+        US_HS4_BASIS,
+        "1201",
+        "shared_by_2017_hs8",
+        CENSUS_HS4["1201"],
+        US_ON_LINES,
+        CENSUS_HS4["1201"] * SOY_SHARE_OF_1201,
+    ),
+    _mapping(
+        US_HS4_BASIS,
+        "8703",
+        "shared_by_2017_hs8",
+        CENSUS_HS4["8703"],
+        US_ON_LINES,
+        2 * CENSUS_HS4["8703"] * AUTO_SHARE_OF_8703,
+    ),
 )
 
 # -- dim_tariff_actions (second fixture) -----------------------------------------------------
