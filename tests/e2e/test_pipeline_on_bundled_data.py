@@ -8,6 +8,7 @@ from python_calamine import CalamineWorkbook
 
 from etl import pipeline
 from etl.contract import MARTS
+from tests.e2e.test_scenarios_on_bundled_data import ita_matrix
 from tests.helpers import PIIE_XLSX, tree_checksums
 
 pytestmark = pytest.mark.e2e
@@ -22,6 +23,13 @@ def figure2() -> dict[str, tuple[float, float, float]]:
             break
         out[row[0]] = (row[1], row[2], row[3])
     return out
+
+
+def china_tariff_rates() -> tuple[list, list[list]]:
+    """PIIE's `China Tariff Rates` sheet as published: (header, rows with an hs10 code)."""
+    sheet = CalamineWorkbook.from_path(str(PIIE_XLSX)).get_sheet_by_name("China Tariff Rates")
+    header, *rows = sheet.to_python()
+    return header, [row for row in rows if str(row[0]).strip()]
 
 
 def test_run_publishes_every_mart_and_a_duckdb_view_each(published, marts_con):
@@ -101,7 +109,11 @@ def test_retaliation_on_autos_is_suspended_from_2019(marts_con):
             and after.action_ids like '%CHN-20190101-suspension%'
         """
     ).fetchall()
-    assert len(rows) == 343  # the lines the suspension column touches
+    header, sheet_rows = china_tariff_rates()
+    (column,) = [i for i, name in enumerate(header) if "Suspension" in str(name)]
+    suspended = {str(row[0]) for row in sheet_rows if row[column] not in (None, "", 0, 0.0)}
+    assert len(suspended) == 343  # PIIE's suspension column touches 343 lines
+    assert {code for code, _, _ in rows} == suspended
     assert all(code.startswith("87") for code, _, _ in rows)  # vehicles and parts
     assert all(before > 0 for _, before, _ in rows)
     assert all(after == 0 for _, _, after in rows)
@@ -130,8 +142,11 @@ def test_timeline_windows_never_overlap_and_tile_each_line(marts_con):
             "where valid_to_date is null group by schedule_id"
         ).fetchall()
     )
-    # one open window per line: 11,790 PIIE HS10 lines and 7,048 China lines of the 2025 matrix
-    assert open_ended == {"piie_2019_06": 11_790, "ita_matrix_2025": 7_048}
+    # one open window per line: every PIIE HS10 line and every China line of the 2025 matrix
+    _, sheet_rows = china_tariff_rates()
+    piie_lines = {str(row[0]) for row in sheet_rows}
+    assert len(piie_lines) == len(sheet_rows) == 11_790
+    assert open_ended == {"piie_2019_06": len(piie_lines), "ita_matrix_2025": len(ita_matrix())}
 
 
 def test_average_tariff_for_every_measure_date(marts_con):
