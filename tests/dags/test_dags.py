@@ -159,8 +159,8 @@ def test_a_failing_task_is_retried_then_fails_clearly_and_current_is_untouched(
     from tests.helpers import LANDING, PIIE_RELATIVE
 
     settings = get_settings()
-    if pipeline.current_run_id(settings) is None:
-        pytest.fail("the previous test publishes a run first")
+    if pipeline.current_run_id(settings) is None:  # alone or first in a random order
+        pipeline.run_all(settings)
     before = tree_checksums(settings.current_dir)
     landing = tmp_path / "landing"
     shutil.copytree(LANDING, landing)
