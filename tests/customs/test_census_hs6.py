@@ -192,7 +192,7 @@ def _write(tmp_path, name: str, table: pa.Table, pandas_index: list[str] | None 
     return path
 
 
-def _hs6_table(rows: list[tuple]) -> pa.Table:
+def _hs6_table(rows: list[tuple], **extra) -> pa.Table:
     cty, value, hs6, qty, unit, time = zip(*rows, strict=True)
     return pa.table(
         {
@@ -202,6 +202,7 @@ def _hs6_table(rows: list[tuple]) -> pa.Table:
             "china_exports_quant": pa.array(qty, pa.float64()),
             "quant_type": pa.array(unit, pa.string()),
             "time": pa.array(time, pa.timestamp("us", tz="UTC")),
+            **extra,
         }
     )
 

@@ -16,6 +16,7 @@ import pytest
 from etl.customs.api import ingest_files
 from etl.errors import SourceFormatError
 from tests.customs.helpers import landed, quarantine, settings_for
+from tests.customs.test_census_hs6 import _hs6_table
 
 MAR = datetime(2018, 3, 1, tzinfo=UTC)
 
@@ -191,19 +192,7 @@ def test_a_missing_description_index_is_an_error_naming_it(tmp_path):
 # ------------------------------------------------------------------------------ HS6 layout
 
 
-def _hs6(rows: list[tuple], **extra) -> pa.Table:
-    cty, value, hs6, qty, unit, time = zip(*rows, strict=True)
-    return pa.table(
-        {
-            "CTY_CODE": pa.array(cty, pa.string()),
-            "china_exports": pa.array(value, pa.float64()),
-            "hs6": pa.array(hs6, pa.string()),
-            "china_exports_quant": pa.array(qty, pa.float64()),
-            "quant_type": pa.array(unit, pa.string()),
-            "time": pa.array(time, pa.timestamp("us", tz="UTC")),
-            **extra,
-        }
-    )
+_hs6 = _hs6_table
 
 
 def test_hs6_rows_land_as_all_products_exports_with_quantity_and_unit(tmp_path):

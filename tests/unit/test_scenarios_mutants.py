@@ -22,29 +22,9 @@ from etl.scenarios import (
 )
 from etl.strict_yaml import ConfigFileError
 from tests.helpers import PROJECT_ROOT
+from tests.unit.test_scenarios import GOOD, write
 
 CATEGORIES = {"soybeans", "pharmaceuticals", "semiconductors", "medical_diagnostic"}
-GOOD = """\
-id: good_one
-description: A valid scenario.
-include:
-  categories: [soybeans]
-  hs_prefixes: ["3002"]
-exclude:
-  categories: [semiconductors]
-window:
-  start: 2025-06-01
-  months: [6, 12]
-base: ita_matrix_2025
-claimed_coverage_share: [0.03, 0.05]
-"""
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def load_one(tmp_path: Path, text: str, categories: set[str] | None = None):

@@ -22,15 +22,7 @@ from etl.strict_yaml import (
     load_config_file,
     show,
 )
-
-
-def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+from tests.unit.test_strict_yaml import write
 
 
 def load_error(path: Path, **kwargs) -> str:
