@@ -362,9 +362,17 @@ def render(results: dict, modules: list[str]) -> tuple[str, list[ModuleScore]]:
         justified = sum(len(s.justified) for s in run)
         lines += [
             "",
-            f"All modules run: {total} mutants, {killed} killed ({killed / total:.1%}), "
-            f"{justified} justified; score {(killed + justified) / total:.1%}.",
+            f"The {len(run)} of {len(scores)} modules with a result: {total} mutants, "
+            f"{killed} killed ({killed / total:.1%}), {justified} justified; "
+            f"score {(killed + justified) / total:.1%}.",
         ]
+        missing = [s.module for s in scores if not s.total]
+        if missing:
+            lines.append(
+                "Not run (no entry in results.json), so not shown to meet the target: "
+                + ", ".join(f"`{m}`" for m in missing)
+                + ". A partial run's numbers are in `docs/mutation/<module>.md`."
+            )
     for s in run:
         lines += ["", f"## `{s.module}`", ""]
         lines.append(

@@ -120,6 +120,23 @@ def test_unknown_column_is_an_error_naming_file_and_column(tmp_path):
     assert err.value.field == "primaryValueUSD"
 
 
+def test_spaces_around_a_header_name_are_trimmed_and_the_rows_land_unchanged(tmp_path):
+    """', refYear ,' (a hand-edited header) names Comtrade's refYear column: the scan trims
+    header names, so the same rows land as from the file as published."""
+    spaced = tmp_path / "spaced.csv"
+    _rewrite_header(COMTRADE_CHN, spaced, ",refYear,", ", refYear ,")
+    assert b", refYear ," in spaced.read_bytes().split(b"\r\n", 1)[0]
+    keys = ("reporter_iso3", "partner_iso3", "flow", "period", "hs_code", "trade_value_usd")
+    rows = {}
+    for name, path in (("as_published", COMTRADE_CHN), ("spaced", spaced)):
+        settings = settings_for(tmp_path / name)
+        (result,) = ingest_files(settings, "comtrade", [path])
+        assert (result.rows_loaded, result.rows_quarantined) == (22, 0), name
+        rows[name] = sorted(tuple(r[k] for k in keys) for r in landed(settings))
+    assert rows["spaced"] == rows["as_published"]
+    assert {r[3] for r in rows["spaced"]} >= {"2017", "2018"}
+
+
 def test_missing_required_column_is_an_error_naming_it(tmp_path):
     payload = json.loads(COMTRADE_JSON.read_text())
     for rec in payload["data"]:
