@@ -44,6 +44,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check etl expectations dags tests bench
 	$(VENV)/bin/ruff format --check etl expectations dags tests bench
 	$(VENV)/bin/sqlfluff lint sql
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) $(TOOLS) warehouse

@@ -39,7 +39,7 @@ def _console():  # rich is imported lazily so `--help` stays instant
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
-    from etl import pipeline, render
+    from etl import pipeline, render, runs
     from etl.render import safe
     from etl.settings import get_settings
 
@@ -91,12 +91,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             ("layer", "passed", "failed (critical)", "warnings"),
             [
                 (layer, c["passed"], c["failed_critical"], len(c["warnings"]))
-                for layer, c in ((layer, summary.checks[layer]) for layer in pipeline.GATES)
+                for layer, c in ((layer, summary.checks[layer]) for layer in runs.GATES)
             ],
             "quality gates",
         )
     )
-    for layer in pipeline.GATES:
+    for layer in runs.GATES:
         for warning in summary.checks[layer]["warnings"]:
             console.print(Text("warning", style="yellow"), safe(warning))
     head_columns = ("as of", "covered (USD bn)", "total (USD bn)", "share")
@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from etl import pipeline, render
+    from etl import render, runs
     from etl.errors import clip
     from etl.settings import get_settings
 
@@ -131,7 +131,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             "*" if run["is_current"] else "",
             clip(run.get("error", ""), 200),
         )
-        for run in pipeline.list_runs(get_settings())
+        for run in runs.list_runs(get_settings())
     ]
     _console().print(
         render.table(("run_id", "status", "current", "error"), rows, "runs (newest first)")
@@ -319,12 +319,12 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from etl.atomic import write_text_atomic
     from etl.contract import data_dictionary_markdown
     from etl.settings import PROJECT_ROOT
 
     target = PROJECT_ROOT / "docs" / "data-dictionary.md"
-    target.parent.mkdir(exist_ok=True)
-    target.write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
+    write_text_atomic(target, data_dictionary_markdown() + "\n")
     print(target)
     return 0
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,70 +19,17 @@ from typing import Any
 
 import duckdb
 
-from etl import sql_runner
-from etl.contract import CONTRACT_VERSION, MARTS
-from etl.errors import ContractError, EtlError, QualityGateError, ReconciliationError
+from etl import publishing, runs, sql_runner
+from etl.contract import CONTRACT_VERSION
+from etl.errors import QualityGateError, ReconciliationError
 from etl.lock import warehouse_lock
-from etl.parquet_io import replace_dir_atomic, switch_symlink
+from etl.runs import GATES
 from etl.settings import Settings
 
 log = logging.getLogger(__name__)
-GATES = ("raw", "staging", "intermediate", "marts")
 
 
-def fault_point(settings: Settings, name: str) -> None:
-    """Kill this process here if the (test-only) fault injection names this point."""
-    if settings.fault_at == name:
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-# ---------------------------------------------------------------- run folder and manifest
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
-
-
-def manifest_path(settings: Settings, run_id: str) -> Path:
-    return settings.run_dir(run_id) / "manifest.json"
-
-
-def read_manifest(settings: Settings, run_id: str) -> dict[str, Any]:
-    path = manifest_path(settings, run_id)
-    if not path.exists():
-        raise EtlError(f"run {run_id} not found under {settings.runs_dir}")
-    return json.loads(path.read_text())
-
-
-def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
-    os.replace(tmp, path)
-
-
-def _update_manifest(settings: Settings, run_id: str, **changes: Any) -> dict[str, Any]:
-    manifest = read_manifest(settings, run_id)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(manifest.get(key), dict):
-            manifest[key].update(value)
-        else:
-            manifest[key] = value
-    _write_json_atomic(manifest_path(settings, run_id), manifest)
-    return manifest
-
-
-def _code_version(settings: Settings) -> str:
-    head = settings.sql_dir.parent / ".git" / "HEAD"
-    try:
-        ref = head.read_text().strip()
-        if ref.startswith("ref: "):
-            return (head.parent / ref[5:]).read_text().strip()[:12]
-        return ref[:12]
-    except OSError:
-        return "unknown"
+# ---------------------------------------------------------------- run folder
 
 
 def start_run(settings: Settings) -> str:
@@ -94,7 +39,7 @@ def start_run(settings: Settings) -> str:
     from etl import raw_zone
 
     with warehouse_lock(settings.lock_path, "start_run", wait_s=settings.lock_wait_s):
-        run_id = new_run_id()
+        run_id = runs.new_run_id()
         run_dir = settings.run_dir(run_id)
         run_dir.mkdir(parents=True)
         snapshot = raw_zone.snapshot_into(settings, run_dir)
@@ -114,13 +59,13 @@ def start_run(settings: Settings) -> str:
         landed = _snapshot_landed(settings, run_dir)
         inputs.update(landed["inputs"])
         counts["landed_trade_flows"] = landed["counts"]
-        _write_json_atomic(
-            manifest_path(settings, run_id),
+        runs.write_json(
+            runs.manifest_path(settings, run_id),
             {
                 "run_id": run_id,
                 "status": "running",
                 "started_at": datetime.now(UTC).isoformat(),
-                "code_version": _code_version(settings),
+                "code_version": runs.code_version(settings),
                 "contract_version": CONTRACT_VERSION,
                 "raw_version": snapshot["raw_version"],
                 "inputs": dict(sorted(inputs.items())),
@@ -197,7 +142,7 @@ def ingest_raw(settings: Settings, *, force: bool = False) -> Any:
 
     with warehouse_lock(settings.lock_path, "ingest", wait_s=settings.lock_wait_s):
         return raw_zone.ingest_raw(
-            settings, force=force, fault=lambda name: fault_point(settings, name)
+            settings, force=force, fault=lambda name: runs.fault_point(settings, name)
         )
 
 
@@ -228,13 +173,13 @@ def build_layer(settings: Settings, run_id: str, layer: str) -> list[str]:
         con = _connect(settings, run_id)
         try:
             built = sql_runner.build_layer(con, settings.sql_dir, layer)
-            fault_point(settings, f"build_{layer}")
+            runs.fault_point(settings, f"build_{layer}")
             rows = {
                 rel: con.execute(f"select count(*) from {rel}").fetchall()[0][0] for rel in built
             }
         finally:
             con.close()
-        _update_manifest(
+        runs.update_manifest(
             settings,
             run_id,
             models=rows,
@@ -277,13 +222,13 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
             con.close()
         out = settings.run_dir(run_id) / "quality" / f"{layer}.json"
         out.parent.mkdir(exist_ok=True)
-        _write_json_atomic(out, report.to_dict())
+        runs.write_json(out, report.to_dict())
         summary = {
             "passed": report.passed,
             "failed_critical": len(report.failed_critical),
             "warnings": [r.line() for r in report.warnings],
         }
-        _update_manifest(
+        runs.update_manifest(
             settings,
             run_id,
             checks={layer: summary},
@@ -304,10 +249,12 @@ def _sql_literal(text: str) -> str:
 
 
 def publish(settings: Settings, run_id: str) -> Path:
-    """Export the marts of a fully validated run and switch `current` to it atomically."""
+    """Export the marts of a fully validated run, write its report, then make it current at
+    every publish target (`etl.publishing`: the object store first, the local `current`
+    last)."""
     started = time.monotonic()
     with warehouse_lock(settings.lock_path, f"publish {run_id}", wait_s=settings.lock_wait_s):
-        manifest = read_manifest(settings, run_id)
+        manifest = runs.read_manifest(settings, run_id)
         missing = [g for g in GATES if manifest["checks"].get(g, {}).get("failed_critical") != 0]
         if missing:
             raise QualityGateError(
@@ -316,17 +263,12 @@ def publish(settings: Settings, run_id: str) -> Path:
         run_dir = settings.run_dir(run_id)
         con = _connect(settings, run_id)
         try:
-            con.execute("set preserve_insertion_order = true")  # byte-identical reruns
-            exported = {}
-            for name, spec in MARTS.items():
-                check_contract(con, f"marts.{name}", spec)
-                exported[name] = export_mart(con, spec, run_dir / "marts" / name)
-                fault_point(settings, "publish_during_export")
+            exported = publishing.export_marts(settings, con, run_dir / "marts")
         finally:
             con.close()
         (run_dir / "build.duckdb").unlink(missing_ok=True)
         shutil.rmtree(run_dir / "tmp", ignore_errors=True)
-        _update_manifest(
+        runs.update_manifest(
             settings,
             run_id,
             status="validated",  # exported and gated; "published" once `current` points here
@@ -335,53 +277,8 @@ def publish(settings: Settings, run_id: str) -> Path:
             timings_s={"publish": round(time.monotonic() - started, 2)},
         )
         _publish_report(settings, run_id)
-        if settings.publish_uri:
-            _publish_to_object_store(settings, run_id)
-        fault_point(settings, "publish_before_switch")
-        switch_symlink(settings.current_dir, run_dir)
-        _update_manifest(settings, run_id, status="published")
-        fault_point(settings, "publish_after_switch")
-        write_duckdb_views(settings)
-        prune_runs(settings)
-        if settings.publish_uri:
-            _prune_object_store(settings)
+        publishing.make_current(settings, run_id)
         return run_dir
-
-
-def _publish_to_object_store(settings: Settings, run_id: str) -> None:
-    """Upload the run under its run id, then switch the target's pointer (before `current`
-    switches locally: a failure here publishes nothing anywhere)."""
-    from etl import object_store
-
-    started = time.monotonic()
-    uri = settings.publish_uri or ""
-    pointer = object_store.upload_run(
-        settings, run_id, uri, on_file=lambda: fault_point(settings, "publish_during_upload")
-    )
-    object_store.switch_pointer(uri, pointer)
-    _update_manifest(
-        settings,
-        run_id,
-        published_uri=object_store.redact(uri),
-        timings_s={"publish_object_store": round(time.monotonic() - started, 2)},
-    )
-    log.info("published run %s to %s", run_id, object_store.redact(uri))
-
-
-def _prune_object_store(settings: Settings) -> None:
-    """Delete old runs from the object store, after both pointers have switched. At least two
-    runs are kept (a reader that resolved the previous pointer a moment ago can still read
-    it); a failure (e.g. no delete permission) is logged, never fails the published run."""
-    from etl import object_store
-
-    uri = settings.publish_uri or ""
-    try:
-        pruned = object_store.prune(uri, max(settings.keep_runs, 2))
-    except (OSError, EtlError) as exc:
-        log.warning("old runs not pruned from %s: %s", object_store.redact(uri), exc)
-        return
-    if pruned:
-        log.info("pruned runs %s from %s", pruned, object_store.redact(uri))
 
 
 def _publish_report(settings: Settings, run_id: str) -> None:
@@ -395,118 +292,14 @@ def _publish_report(settings: Settings, run_id: str) -> None:
         paths = build_report(settings, run_id)
     except Exception as exc:  # a derived file must not block publishing validated data
         log.warning("report of run %s not written: %s", run_id, exc)
-        _update_manifest(
+        runs.update_manifest(
             settings, run_id, report_error=(str(exc).splitlines() or [type(exc).__name__])[0]
         )
         return
     run_dir = settings.run_dir(run_id)
-    _update_manifest(
+    runs.update_manifest(
         settings, run_id, reports={k: str(p.relative_to(run_dir)) for k, p in paths.items()}
     )
-
-
-def export_mart(con: duckdb.DuckDBPyConnection, spec: Any, folder: Path) -> int:
-    """Write one mart as Parquet into `folder` (Hive-partitioned where the contract says so),
-    via a temporary folder renamed into place; check the rows written."""
-    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.tmp")
-    tmp.mkdir(parents=True)
-    order = ", ".join(spec.key)
-    metadata = f"kv_metadata {{contract_version: '{CONTRACT_VERSION}', mart: '{spec.name}'}}"
-    if spec.partition_by:
-        target = f"'{_sql_literal(str(tmp))}'"
-        options = f"partition_by ({', '.join(spec.partition_by)}), filename_pattern 'part-{{i}}'"
-    else:
-        target = f"'{_sql_literal(str(tmp / 'part-0.parquet'))}'"
-        options = "per_thread_output false"
-    con.execute(
-        f"copy (select * from marts.{spec.name} order by {order}) to {target} "
-        f"(format parquet, compression zstd, {options}, {metadata})"
-    )
-    written = con.execute(
-        f"select count(*) from read_parquet('{_sql_literal(str(tmp))}/**/*.parquet')"
-    ).fetchall()[0][0]
-    expected = con.execute(f"select count(*) from marts.{spec.name}").fetchall()[0][0]
-    if written != expected:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ReconciliationError(f"mart {spec.name}: wrote {written} rows, built {expected}")
-    replace_dir_atomic(tmp, folder)
-    return written
-
-
-def mart_view_sql(settings: Settings, spec: Any) -> str:
-    """SELECT over the published files of a mart, columns in contract order and types."""
-    pattern = settings.current_dir / "marts" / spec.name / "**" / "*.parquet"
-    columns = ", ".join(
-        f"cast({c.name} as {c.type}) as {c.name}" if c.name in spec.partition_by else c.name
-        for c in spec.columns
-    )
-    hive = ", hive_partitioning = true" if spec.partition_by else ""
-    return f"select {columns} from read_parquet('{_sql_literal(str(pattern))}'{hive})"
-
-
-def check_contract(con: duckdb.DuckDBPyConnection, relation: str, spec: Any) -> None:
-    """The built mart must have exactly the contract's columns, in order, with its types."""
-    got = [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
-    expected = [(c.name, c.type) for c in spec.columns]
-    if got != expected:
-        diff = [f"{g} != {e}" for g, e in zip(got, expected, strict=False) if g != e]
-        extra = len(got) - len(expected)
-        raise ContractError(
-            f"mart {spec.name} does not match the published contract {CONTRACT_VERSION} "
-            f"(etl/contract.py): {diff[:3] or f'{extra:+d} columns'}; update the contract "
-            "and bump its version"
-        )
-
-
-def write_duckdb_views(settings: Settings) -> Path:
-    """(Re)write `<warehouse>/tariffs.duckdb`: one view per mart over `current/marts/<model>/`."""
-    tmp = settings.duckdb_path.with_name(f".{settings.duckdb_path.name}.{uuid.uuid4().hex}.tmp")
-    con = duckdb.connect(str(tmp))
-    try:
-        for name, spec in MARTS.items():
-            con.execute(f"create view main.{name} as {mart_view_sql(settings, spec)}")
-            con.execute(f"comment on view main.{name} is '{_sql_literal(spec.grain)}'")
-    finally:
-        con.close()
-    os.replace(tmp, settings.duckdb_path)
-    return settings.duckdb_path
-
-
-def list_runs(settings: Settings) -> list[dict[str, Any]]:
-    runs = []
-    current = current_run_id(settings)
-    for path in sorted(settings.runs_dir.glob("*/manifest.json"), reverse=True):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict) or not {"run_id", "status"} <= manifest.keys():
-                raise ValueError("no run_id or status")
-        except (OSError, ValueError) as exc:  # one damaged manifest must not hide the others
-            manifest = {
-                "run_id": path.parent.name,
-                "status": "unreadable",
-                "error": f"{path.name}: {type(exc).__name__}: {exc}",
-            }
-        manifest["is_current"] = manifest["run_id"] == current
-        runs.append(manifest)
-    return runs
-
-
-def current_run_id(settings: Settings) -> str | None:
-    if not settings.current_dir.is_symlink():
-        return None
-    return Path(os.readlink(settings.current_dir)).name
-
-
-def prune_runs(settings: Settings) -> list[str]:
-    """Keep the newest `keep_runs` run folders and the current one; delete the rest."""
-    current = current_run_id(settings)
-    runs = sorted((p for p in settings.runs_dir.iterdir() if p.is_dir()), reverse=True)
-    removed = []
-    for path in runs[settings.keep_runs :]:
-        if path.name != current:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
-    return removed
 
 
 # ---------------------------------------------------------------- whole run
@@ -570,7 +363,7 @@ def run_all(settings: Settings, on_step: Any = None, reingest: bool = False) -> 
             step("publish")
             published = publish(settings, run_id)
         except BaseException as exc:
-            _update_manifest(
+            runs.update_manifest(
                 settings,
                 run_id,
                 status="failed",
@@ -578,7 +371,7 @@ def run_all(settings: Settings, on_step: Any = None, reingest: bool = False) -> 
                 finished_at=datetime.now(UTC).isoformat(),
             )
             raise
-        manifest = read_manifest(settings, run_id)
+        manifest = runs.read_manifest(settings, run_id)
         return RunSummary(
             run_id, manifest["datasets"], manifest["checks"], headline(settings, run_id), published
         )

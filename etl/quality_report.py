@@ -7,10 +7,10 @@ results (`quality/<layer>.json`) and manifest, with inline CSS only.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
+
+from etl.atomic import write_text_atomic
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -71,9 +71,4 @@ def write_quality_report(run_dir: Path) -> Path:
         if path.exists():
             gates.append(json.loads(path.read_text()))
     html = Environment(autoescape=True).from_string(PAGE).render(manifest=manifest, gates=gates)
-    target = run_dir / "quality" / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".report.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_text_atomic(run_dir / "quality" / "report.html", html)

@@ -24,11 +24,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from etl.atomic import switch_symlink, write_parquet_atomic
 from etl.errors import ReconciliationError
 from etl.ingest.common import RawDataset, SourceFile
 from etl.ingest.product_categories import known_categories
 from etl.ingest.registry import SOURCES
-from etl.parquet_io import switch_symlink, write_parquet_atomic
 from etl.scenarios import load_scenarios, scenario_datasets
 from etl.settings import Settings
 from etl.tariff_actions import action_datasets, action_files

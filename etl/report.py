@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -37,7 +35,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from etl import pipeline
+from etl import runs
+from etl.atomic import write_bytes_atomic
 from etl.contract import MARTS
 from etl.errors import EtlError, SourceFormatError
 from etl.settings import Settings
@@ -151,8 +150,8 @@ def build_report(settings: Settings, run_id: str | None = None) -> dict[str, Pat
     html = _render_html(data, charts)
     out_dir = run_dir / "reports"
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = _write_atomic(out_dir / REPORT_HTML, html.encode("utf-8"))
-    png_path = _write_atomic(out_dir / KEY_CHARTS_PNG, _key_charts_png(data))
+    html_path = write_bytes_atomic(out_dir / REPORT_HTML, html.encode("utf-8"))
+    png_path = write_bytes_atomic(out_dir / KEY_CHARTS_PNG, _key_charts_png(data))
     return {"coverage_report": html_path, "key_charts": png_path}
 
 
@@ -162,10 +161,10 @@ def load_report_data(settings: Settings, run_id: str | None = None) -> dict[str,
     run_id None means the run `current` points at. Raises EtlError (one line) when nothing is
     published, the run is unknown or was not published, or a mart file is missing.
     """
-    run_id = run_id or pipeline.current_run_id(settings)
+    run_id = run_id or runs.current_run_id(settings)
     if run_id is None:
         raise EtlError("nothing published yet: run `tariff-etl run` first, or pass a run id")
-    manifest = pipeline.read_manifest(settings, run_id)
+    manifest = runs.read_manifest(settings, run_id)
     if manifest.get("status") not in ("validated", "published"):
         raise EtlError(
             f"run {run_id} was not published (status {manifest.get('status')!r}): "
@@ -176,20 +175,6 @@ def load_report_data(settings: Settings, run_id: str | None = None) -> dict[str,
         return _load(con, settings, settings.run_dir(run_id), manifest)
     finally:
         con.close()
-
-
-def _write_atomic(path: Path, payload: bytes) -> Path:
-    """A reader (browser, mail client, BI portal) sees the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 # ---------------------------------------------------------------- reading the run
@@ -590,7 +575,7 @@ def read_piie_figure1(
 
 def _load_provenance(run_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     gates = []
-    for layer in pipeline.GATES:
+    for layer in runs.GATES:
         summary = manifest.get("checks", {}).get(layer)
         path = run_dir / "quality" / f"{layer}.json"
         detail = json.loads(path.read_text()) if path.exists() else None

@@ -20,16 +20,15 @@ fails that file's mapped task only). The bundled files still stop the run on err
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
-import uuid
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from etl.atomic import write_json_atomic
 from etl.customs.api import FORMATS, FileResult, display_name, ingest_files
 from etl.errors import EtlError, SourceFormatError, clip
 from etl.settings import Settings
@@ -189,9 +188,7 @@ def _write_rejected(settings: Settings, rejected: list[dict[str, str]]) -> None:
     if not rejected and not path.exists():
         return
     payload = {"checked_at": datetime.now(UTC).isoformat(), "rejected": rejected}
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False))
-    os.replace(tmp, path)
+    write_json_atomic(path, payload, indent=1, ensure_ascii=False)
 
 
 def input_label(settings: Settings, item: dict[str, str]) -> str:

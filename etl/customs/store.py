@@ -55,11 +55,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from etl.atomic import write_json_atomic, write_parquet_atomic
 from etl.customs.core import Prepared, lit
 from etl.customs.schema import DUCKDB_TYPES, LANDED_COLUMNS, LANDED_SCHEMA
 from etl.errors import EtlError, ReconciliationError, SourceFormatError
 from etl.ingest.common import QUARANTINE_SCHEMA, sha256_file
-from etl.parquet_io import write_parquet_atomic
 from etl.settings import Settings
 
 MANIFEST_VERSION = 1
@@ -70,7 +70,7 @@ DEFAULT_MEMORY_LIMIT = "512MB"
 ROW_GROUP_SIZE = 65536
 # Snappy, not zstd: measured 15% less CPU for the whole ingest (zstd level 3 on 22 columns);
 # the files are ~30% bigger. DuckDB's and pandas' default, so the benchmark compares like
-# with like; the published marts keep zstd (etl.parquet_io).
+# with like; the published marts keep zstd (etl.atomic).
 COMPRESSION = "snappy"
 # a file whose pieces reject more rows than this is in the wrong format, not dirty: stop early
 MAX_REJECTED_ROWS = 1_000_000
@@ -134,13 +134,7 @@ class LandedStore:
         return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_name(f".manifest.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "w") as fh:
-            json.dump(manifest, fh, sort_keys=True, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.manifest_path)
+        write_json_atomic(self.manifest_path, manifest, sort_keys=True, separators=(",", ":"))
 
     def parts_present(self, entry: dict[str, Any]) -> bool:
         """Every part file the manifest lists for an input still exists."""

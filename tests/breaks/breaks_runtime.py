@@ -7,9 +7,9 @@ from __future__ import annotations
 from tests.breaks.model import Break
 
 _VIEW_LINES = (
-    '            con.execute(f"create view main.{name} as '
+    '                con.execute(f"create view main.{name} as '
     '{mart_view_sql(settings, spec)}")\n'
-    '            con.execute(f"comment on view main.{name} is '
+    '                con.execute(f"comment on view main.{name} is '
     "'{_sql_literal(spec.grain)}'\")"
 )
 _PRUNE_DOC = (
@@ -45,9 +45,9 @@ BREAKS = [
     ),
     Break(
         name="write_duckdb_views_writes_no_views",
-        path="etl/pipeline.py",
+        path="etl/publishing.py",
         old=_VIEW_LINES,
-        new="            pass  # no view written",
+        new="                pass  # no view written",
         tests=[
             "tests/e2e/test_pipeline_on_bundled_data.py::test_duckdb_file_is_usable_read_only",
         ],
@@ -66,7 +66,7 @@ BREAKS = [
     ),
     Break(
         name="prune_runs_prunes_nothing",
-        path="etl/pipeline.py",
+        path="etl/runs.py",
         old=_PRUNE_DOC,
         new=_PRUNE_DOC + "\n    return []",
         tests=[

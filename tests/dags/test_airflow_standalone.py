@@ -12,7 +12,7 @@ import urllib.request
 import psutil
 import pytest
 
-from etl import pipeline
+from etl import runs
 from etl.orchestration import local
 from etl.settings import Settings
 from tests.helpers import published_covered_usd
@@ -80,8 +80,8 @@ def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
         trigger(server, "ingest_tariff_schedules")
         deadline, states = time.monotonic() + 300, []
         while time.monotonic() < deadline:
-            runs = call(f"{server.api}/dags/build_tariff_marts/dagRuns")["dag_runs"]
-            states = [(r["run_type"], r["state"]) for r in runs]
+            dag_runs = call(f"{server.api}/dags/build_tariff_marts/dagRuns")["dag_runs"]
+            states = [(r["run_type"], r["state"]) for r in dag_runs]
             if any(state == "success" for _, state in states):
                 break
             assert not any(state == "failed" for _, state in states), states
@@ -90,8 +90,8 @@ def test_rest_triggered_ingest_leads_to_a_published_build(tmp_path):
         children = group.children(recursive=True)
     finally:
         server.stop()
-    current = pipeline.current_run_id(settings)
-    assert current and pipeline.read_manifest(settings, current)["status"] == "published"
+    current = runs.current_run_id(settings)
+    assert current and runs.read_manifest(settings, current)["status"] == "published"
     covered = published_covered_usd(settings)
     assert round(covered / 1e9, 2) == 87.14
     time.sleep(1)

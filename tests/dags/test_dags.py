@@ -10,6 +10,7 @@ from datetime import timedelta
 import pendulum
 import pytest
 
+from etl import runs
 from etl.contract import MARTS
 from etl.orchestration.assets import RAW_DATASETS
 from tests.helpers import PROJECT_ROOT, published_covered_usd, tree_checksums
@@ -111,7 +112,6 @@ def task_states(run) -> dict[str, str]:
 
 @pytest.mark.e2e
 def test_ingest_then_build_publish_and_an_unchanged_ingest_emits_nothing(dagbag, airflow_db):
-    from etl import pipeline
     from etl.settings import get_settings
 
     settings = get_settings()
@@ -128,8 +128,8 @@ def test_ingest_then_build_publish_and_an_unchanged_ingest_emits_nothing(dagbag,
 
     built = build.test()
     assert built.state == "success", task_states(built)
-    current = pipeline.current_run_id(settings)
-    manifest = pipeline.read_manifest(settings, current)
+    current = runs.current_run_id(settings)
+    manifest = runs.read_manifest(settings, current)
     assert manifest["status"] == "published" and set(manifest["marts"]) == set(MARTS)
     covered = published_covered_usd(settings)
     assert round(covered / 1e9, 2) == 87.14
@@ -148,7 +148,7 @@ def test_ingest_then_build_publish_and_an_unchanged_ingest_emits_nothing(dagbag,
     marts_before = tree_checksums(settings.current_dir / "marts")
     rebuilt = build.test(logical_date=pendulum.datetime(2025, 3, 1, tz="UTC"))
     assert rebuilt.state == "success", task_states(rebuilt)
-    assert pipeline.current_run_id(settings) != current
+    assert runs.current_run_id(settings) != current
     assert tree_checksums(settings.current_dir / "marts") == marts_before
 
 
@@ -163,7 +163,7 @@ def test_a_failing_task_is_retried_then_fails_clearly_and_current_is_untouched(
     from tests.helpers import LANDING, PIIE_RELATIVE
 
     settings = get_settings()
-    if pipeline.current_run_id(settings) is None:  # alone or first in a random order
+    if runs.current_run_id(settings) is None:  # alone or first in a random order
         pipeline.run_all(settings)
     before = tree_checksums(settings.current_dir)
     landing = tmp_path / "landing"

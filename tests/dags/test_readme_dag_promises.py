@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from etl import runs
 from etl.contract import MARTS
 from etl.orchestration.assets import RAW_DATASETS
 from tests.helpers import PROJECT_ROOT
@@ -183,11 +184,11 @@ def test_mart_assets_carry_the_bucket_paths_the_run_is_uploaded_to(parse_dags, p
     """With an object store configured, the mart Assets are `<uri>/marts/<mart>`: the prefix
     under which `publish` uploads each run (`run_id=<run>/`); credentials and query options
     never appear in a URI."""
-    from etl import object_store, pipeline
+    from etl import object_store
 
     settings, _ = published
     bucket = tmp_path / "bucket"
-    run_id = pipeline.current_run_id(settings)
+    run_id = runs.current_run_id(settings)
     object_store.upload_run(settings, run_id, bucket.as_uri())
     assets = _assets(
         parse_dags(

@@ -17,7 +17,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
-from etl import object_store, pipeline, publishing
+from etl import object_store, pipeline, publishing, runs
 from etl.contract import MARTS
 from etl.settings import Settings
 from tests.helpers import PROJECT_ROOT
@@ -70,7 +70,7 @@ def test_a_run_publishes_to_s3_and_a_killed_upload_leaves_the_pointer(s3_uri, tm
     settings = Settings(warehouse=tmp_path / "wh", publish_uri=s3_uri)
     first = pipeline.run_all(settings).run_id
     pointer = object_store.read_pointer(s3_uri)
-    assert pointer["run_id"] == first == pipeline.current_run_id(settings)
+    assert pointer["run_id"] == first == runs.current_run_id(settings)
     # every mart in the bucket has the local rows, values and types
     for name, spec in MARTS.items():
         local = ds.dataset(
@@ -107,7 +107,7 @@ def test_a_run_publishes_to_s3_and_a_killed_upload_leaves_the_pointer(s3_uri, tm
     )
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert object_store.read_pointer(s3_uri)["run_id"] == first
-    assert pipeline.current_run_id(settings) == first
+    assert runs.current_run_id(settings) == first
 
     (killed,) = set(os.listdir(settings.runs_dir)) - {first}
     # its objects are in the bucket, without the completion marker
@@ -122,7 +122,7 @@ def test_a_run_publishes_to_s3_and_a_killed_upload_leaves_the_pointer(s3_uri, tm
     assert not [i.path for i in leftovers if f"run_id={killed}" in i.path]
     assert publishing.rollback(settings, first) == first
     assert object_store.read_pointer(s3_uri)["run_id"] == first
-    assert pipeline.current_run_id(settings) == first
+    assert runs.current_run_id(settings) == first
 
 
 def _fake_run(settings: Settings, run_id: str) -> None:
@@ -185,7 +185,9 @@ def test_a_failed_prune_of_the_object_store_is_a_warning(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(object_store, "prune", no_delete_permission)
     settings = Settings(warehouse=tmp_path / "wh", publish_uri=(tmp_path / "b").as_uri())
-    pipeline._prune_object_store(settings)  # after both switches: must not fail the run
+    publishing.ObjectStorePublisher(
+        settings, settings.publish_uri
+    ).prune()  # after both switches: must not fail the run
     assert "AccessDenied" in caplog.text
 
 
@@ -254,7 +256,7 @@ def test_an_object_stored_short_is_refused_and_the_pointer_stays(
 
     monkeypatch.setattr(pafs, "copy_files", truncating_copy)
     try:
-        pipeline._publish_to_object_store(settings, bad)
+        publishing.ObjectStorePublisher(settings, uri).publish(bad)
     except object_store.ObjectStoreError as exc:
         message = str(exc)
     else:

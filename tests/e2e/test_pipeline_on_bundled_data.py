@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from etl import pipeline
+from etl import pipeline, runs
 from etl.contract import MARTS
 from tests.e2e.test_scenarios_on_bundled_data import ita_matrix
 from tests.helpers import PIIE_XLSX, tree_checksums
@@ -35,7 +35,7 @@ def china_tariff_rates() -> tuple[list, list[list]]:
 def test_run_publishes_every_mart_and_a_duckdb_view_each(published, marts_con):
     settings, summary = published
     assert (settings.current_dir / "manifest.json").exists()
-    assert pipeline.current_run_id(settings) == summary.run_id
+    assert runs.current_run_id(settings) == summary.run_id
     for name in MARTS:
         files = list((settings.current_dir / "marts" / name).rglob("*.parquet"))
         partitions = MARTS[name].partition_by
@@ -227,4 +227,4 @@ def _d(text: str):
 
 
 def summary_marts(settings) -> dict[str, int]:
-    return pipeline.read_manifest(settings, pipeline.current_run_id(settings))["marts"]
+    return runs.read_manifest(settings, runs.current_run_id(settings))["marts"]

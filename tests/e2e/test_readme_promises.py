@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from etl import pipeline
+from etl import publishing, runs
 from etl.contract import MARTS
 from etl.lock import warehouse_lock
 from etl.settings import Settings
@@ -121,11 +121,11 @@ def warehouse(published, tmp_path_factory) -> Warehouse:
     source, _ = published
     settings = Settings(warehouse=tmp_path_factory.mktemp("readme") / "warehouse")
     shutil.copytree(source.warehouse, settings.warehouse, symlinks=True)
-    pipeline.write_duckdb_views(settings)  # its views point at this copy's `current`
-    older = pipeline.current_run_id(settings)
+    publishing.write_duckdb_views(settings)  # its views point at this copy's `current`
+    older = runs.current_run_id(settings)
     for run_id in STALE_RUNS:
         settings.run_dir(run_id).mkdir(parents=True)
-        pipeline.manifest_path(settings, run_id).write_text(
+        runs.manifest_path(settings, run_id).write_text(
             json.dumps({"run_id": run_id, "status": "failed", "error": "stale stand-in"})
         )
     revised = _revised_comtrade_total(tmp_path_factory.mktemp("revised"))
@@ -181,7 +181,7 @@ def own_copy(warehouse, tmp_path) -> Settings:
         symlinks=True,
         copy_function=_link_or_copy,
     )
-    pipeline.write_duckdb_views(settings)
+    publishing.write_duckdb_views(settings)
     return settings
 
 
@@ -202,12 +202,12 @@ def test_run_summary_reconciles_rows_and_passes_every_gate(warehouse):
     """`tariff-etl run` prints rows read / loaded / quarantined, gate results and the headline;
     rows read = loaded + quarantined for every dataset."""
     summary = warehouse.summary
-    manifest = pipeline.read_manifest(warehouse.settings, warehouse.newer)
+    manifest = runs.read_manifest(warehouse.settings, warehouse.newer)
     assert manifest["status"] == "published"
     assert summary["datasets"] == manifest["datasets"]
     for name, counts in summary["datasets"].items():
         assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], name
-    assert set(summary["checks"]) == set(pipeline.GATES)
+    assert set(summary["checks"]) == set(runs.GATES)
     for layer, checks in summary["checks"].items():
         assert checks["failed_critical"] == 0 and checks["passed"] > 0, layer
     coverage = warehouse.settings.current_dir / "marts" / "fct_retaliation_coverage"
@@ -281,16 +281,16 @@ def test_rollback_switches_current_back_then_forward_through_the_cli(warehouse, 
     table = pq.read_table(path)
     path.unlink()  # a new file: never edit a hard-linked one
     pq.write_table(table.slice(0, table.num_rows - 1), path)
-    manifest = pipeline.read_manifest(settings, warehouse.older)
+    manifest = runs.read_manifest(settings, warehouse.older)
     manifest["marts"]["fct_exemption_band"] = table.num_rows - 1
-    pipeline.manifest_path(settings, warehouse.older).unlink()
-    pipeline.manifest_path(settings, warehouse.older).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, warehouse.older).unlink()
+    runs.manifest_path(settings, warehouse.older).write_text(json.dumps(manifest))
     count = "select count(*) as n from fct_exemption_band"
     assert sql_csv(settings.warehouse, count) == [{"n": str(table.num_rows)}]
 
     done = tariff_etl(settings.warehouse, "rollback")
     assert (done.code, done.out.strip()) == (0, f"current -> {warehouse.older}"), done.err
-    assert pipeline.current_run_id(settings) == warehouse.older
+    assert runs.current_run_id(settings) == warehouse.older
     assert sql_csv(settings.warehouse, count) == [{"n": str(table.num_rows - 1)}]
     rows = _runs_table(tariff_etl(settings.warehouse, "runs").out)
     assert [(r[0], r[2]) for r in rows] == [(warehouse.newer, ""), (warehouse.older, "*")]
@@ -319,7 +319,7 @@ def test_a_run_hard_links_the_landed_parts_and_records_their_inputs(warehouse):
         original = settings.warehouse / "landed" / "trade_flows"
         original = original / partition.replace("__", "/") / f"part-{name}"
         assert os.path.samefile(part, original), part.name  # a hard link, not a copy
-    manifest = pipeline.read_manifest(settings, warehouse.newer)
+    manifest = runs.read_manifest(settings, warehouse.newer)
     rows = sum(pq.read_metadata(p).num_rows for p in parts)
     assert rows == manifest["datasets"]["landed_trade_flows"]["rows_loaded"]
     assert rows == sum(entry["rows_loaded"] for entry in landed.values())
@@ -435,7 +435,7 @@ def test_quarantine_counts_rows_by_reason_and_only_tolerated_reasons_pass(wareho
     assert done.code == 0, done.err
     rows = _quarantine_lines(done.out)
     assert rows, done.out
-    manifest = pipeline.read_manifest(warehouse.settings, warehouse.newer)
+    manifest = runs.read_manifest(warehouse.settings, warehouse.newer)
     by_dataset: dict[str, int] = {}
     for dataset, reason, count, _ in rows:
         assert reason in {"blank_row", "aggregate_row"}, (dataset, reason)
@@ -531,13 +531,13 @@ def test_shell_runs_statements_from_stdin_and_exits_2_when_one_failed(warehouse)
 
 def test_an_unexpected_error_exits_1_in_one_line_and_debug_shows_the_traceback(tmp_path):
     """Exit 1 is an unexpected error (a bug). The bug is planted by a `sitecustomize` on
-    PYTHONPATH: `pipeline.list_runs` divides by zero, so `tariff-etl runs` meets an exception
+    PYTHONPATH: `runs.list_runs` divides by zero, so `tariff-etl runs` meets an exception
     that is no EtlError. One line naming the exception; `--debug` shows the traceback."""
     (tmp_path / "sitecustomize.py").write_text(
         "from etl import pipeline\n"
         "def list_runs(settings):\n"
         "    return 1 / 0\n"
-        "pipeline.list_runs = list_runs\n"
+        "runs.list_runs = list_runs\n"
     )
     env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{PROJECT_ROOT}"}
     done = tariff_etl(tmp_path / "wh", "runs", env=env)
@@ -596,9 +596,9 @@ def test_a_signal_during_a_run_exits_with_its_code_and_marks_the_run_failed(
     assert done.out == ""
     name = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
     assert one_error_line(done) == f"interrupted{name}"
-    manifest = pipeline.read_manifest(settings, run_id)
+    manifest = runs.read_manifest(settings, run_id)
     assert manifest["status"] == "failed", manifest
-    assert pipeline.current_run_id(settings) == warehouse.newer
+    assert runs.current_run_id(settings) == warehouse.newer
     assert tree_checksums(settings.current_dir) == current
 
 
@@ -623,7 +623,7 @@ def test_reference_setting_points_the_run_at_another_reference_folder(
     line = one_error_line(done)
     assert line.startswith("error: tariff-action file 2025.yaml: actions[CHN-"), line
     assert line.endswith("names unknown action CHN-20250311-farm"), line
-    assert pipeline.current_run_id(own_copy) == warehouse.newer
+    assert runs.current_run_id(own_copy) == warehouse.newer
     assert tree_checksums(own_copy.current_dir) == before
 
 
@@ -667,7 +667,7 @@ def test_writers_fail_at_once_naming_the_holder_and_readers_never_lock(warehouse
     settings = warehouse.settings
     path = settings.warehouse
     before = (
-        pipeline.current_run_id(settings),
+        runs.current_run_id(settings),
         sorted(p.name for p in settings.runs_dir.iterdir()),
     )
     held = HeldLock(settings)
@@ -700,7 +700,7 @@ def test_writers_fail_at_once_naming_the_holder_and_readers_never_lock(warehouse
         assert "waited" not in line, line  # at once: the command line waits 0 s
     for name in readers:
         assert results[name].code == 0, (name, results[name].err)
-    after = (pipeline.current_run_id(settings), sorted(p.name for p in settings.runs_dir.iterdir()))
+    after = (runs.current_run_id(settings), sorted(p.name for p in settings.runs_dir.iterdir()))
     assert after == before
 
 
@@ -774,7 +774,7 @@ def test_the_same_month_landed_twice_under_two_names_is_refused_by_the_staging_g
     assert done.code == 2, done.err
     line = one_error_line(done)
     assert "staging.stg_customs__trade_flows" in line and "trade_flow_id" in line, line
-    assert pipeline.current_run_id(settings) == warehouse.newer
+    assert runs.current_run_id(settings) == warehouse.newer
     assert tree_checksums(settings.current_dir) == published
 
     done = tariff_etl(settings.warehouse, "landed", "--forget", mine[1])
@@ -797,11 +797,11 @@ def test_warning_expectations_are_published_and_listed(warehouse):
 
     summary = warehouse.summary
     settings = warehouse.settings
-    manifest = pipeline.read_manifest(settings, warehouse.newer)
+    manifest = runs.read_manifest(settings, warehouse.newer)
     assert manifest["status"] == "published"
-    assert pipeline.current_run_id(settings) == warehouse.newer
-    listed = {layer: summary["checks"][layer]["warnings"] for layer in pipeline.GATES}
-    for layer in pipeline.GATES:
+    assert runs.current_run_id(settings) == warehouse.newer
+    listed = {layer: summary["checks"][layer]["warnings"] for layer in runs.GATES}
+    for layer in runs.GATES:
         assert listed[layer] == manifest["checks"][layer]["warnings"], layer
         quality = json.loads(
             (settings.run_dir(warehouse.newer) / "quality" / f"{layer}.json").read_text()
@@ -815,10 +815,10 @@ def test_warning_expectations_are_published_and_listed(warehouse):
         assert quality["failed_critical"] == 0
     warnings = [w for ws in listed.values() for w in ws]
     assert [w for w in warnings if "assert_piie_total_agrees_with_comtrade" in w], warnings
-    before = pipeline.read_manifest(settings, warehouse.older)
+    before = runs.read_manifest(settings, warehouse.older)
     assert not any(
         "assert_piie_total_agrees_with_comtrade" in w
-        for layer in pipeline.GATES
+        for layer in runs.GATES
         for w in before["checks"][layer]["warnings"]
     )
 

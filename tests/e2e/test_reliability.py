@@ -15,7 +15,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from etl import pipeline, sql_runner
+from etl import pipeline, publishing, runs, sql_runner
 from etl.errors import LockError, QualityGateError
 from etl.lock import warehouse_lock
 from etl.settings import Settings
@@ -33,7 +33,7 @@ def warehouse(tmp_path_factory):
 
 
 def snapshot(settings: Settings) -> tuple[str | None, dict[str, str]]:
-    return pipeline.current_run_id(settings), tree_checksums(settings.current_dir)
+    return runs.current_run_id(settings), tree_checksums(settings.current_dir)
 
 
 def views_readable(settings: Settings) -> int:
@@ -129,7 +129,7 @@ def test_a_broken_stage_stops_the_run_and_keeps_current(warehouse, case):
     if raw_change:
         tamper_raw(warehouse, run_id, *raw_change)
     with pytest.raises(QualityGateError) as err:
-        for layer in pipeline.GATES:
+        for layer in runs.GATES:
             if layer != "raw":
                 pipeline.build_layer(warehouse, run_id, layer)
             if db_change and layer == failing_layer:
@@ -160,7 +160,7 @@ def test_trade_total_is_the_same_in_raw_staging_and_marts(warehouse):
         [str(warehouse.current_dir / "marts/fct_retaliation_coverage/*.parquet")],
     ).fetchall()[0][0]
     assert raw == marts == 154_839_651_000
-    manifest = pipeline.read_manifest(warehouse, pipeline.current_run_id(warehouse))
+    manifest = runs.read_manifest(warehouse, runs.current_run_id(warehouse))
     for name, counts in manifest["datasets"].items():
         assert counts["rows_read"] == counts["rows_loaded"] + counts["rows_quarantined"], name
     staging_gate = manifest["checks"]["staging"]
@@ -192,20 +192,20 @@ def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse
         assert views_readable(warehouse) > 0, point
         if point == "publish_after_switch":
             # killed after the atomic switch: current is the new, fully validated run
-            assert pipeline.current_run_id(warehouse) != before[0]
-            new = pipeline.read_manifest(warehouse, pipeline.current_run_id(warehouse))
+            assert runs.current_run_id(warehouse) != before[0]
+            new = runs.read_manifest(warehouse, runs.current_run_id(warehouse))
             assert new["status"] == "published" and set(new["marts"])
         else:
             assert snapshot(warehouse) == before, point
         if point == "publish_before_switch":
             # validated and exported, never current: not "published", so never a rollback target
             killed = max(p.name for p in warehouse.runs_dir.iterdir())
-            assert pipeline.read_manifest(warehouse, killed)["status"] == "validated"
+            assert runs.read_manifest(warehouse, killed)["status"] == "validated"
     before_runs = {p.name for p in warehouse.runs_dir.iterdir()}
     # the killed runs left folders: the next publish has something to prune
     assert len(before_runs) + 1 > warehouse.keep_runs, sorted(before_runs)
     summary = pipeline.run_all(warehouse)
-    assert pipeline.current_run_id(warehouse) == summary.run_id
+    assert runs.current_run_id(warehouse) == summary.run_id
     assert views_readable(warehouse) > 0
     # publishing pruned the run folders to the newest keep_runs (the new run among them)
     expected = set(sorted(before_runs | {summary.run_id})[-warehouse.keep_runs :])
@@ -255,18 +255,18 @@ def two_published_runs(published, tmp_path):
     source, _ = published
     settings = Settings(warehouse=tmp_path / "warehouse")
     shutil.copytree(source.warehouse, settings.warehouse, symlinks=True)
-    pipeline.write_duckdb_views(settings)  # its views point at this copy's `current`
-    newer = pipeline.current_run_id(settings)
+    publishing.write_duckdb_views(settings)  # its views point at this copy's `current`
+    newer = runs.current_run_id(settings)
     older = "20000101T000000Z-0a0b0c"
     shutil.copytree(settings.run_dir(newer), settings.run_dir(older))
     (band,) = (settings.run_dir(older) / "marts" / "fct_exemption_band").rglob("*.parquet")
     table = pq.read_table(band)
     band.unlink()  # a new file, never an edit of one hard-linked or shared
     pq.write_table(table.slice(0, table.num_rows - 1), band)
-    manifest = pipeline.read_manifest(settings, older)
+    manifest = runs.read_manifest(settings, older)
     manifest["run_id"] = older
     manifest["marts"]["fct_exemption_band"] = table.num_rows - 1
-    pipeline.manifest_path(settings, older).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, older).write_text(json.dumps(manifest))
     return settings, newer, older, table.num_rows
 
 
@@ -282,31 +282,31 @@ def test_rollback_switches_current_back_and_forth(two_published_runs):
     from etl import publishing
 
     settings, newer, older, band_rows = two_published_runs
-    published = [r["run_id"] for r in pipeline.list_runs(settings) if r["status"] == "published"]
+    published = [r["run_id"] for r in runs.list_runs(settings) if r["status"] == "published"]
     assert published == [newer, older]
     assert band_rows_served(settings) == band_rows
     # no run id: the newest published run older than current
     assert publishing.rollback(settings) == older
-    assert pipeline.current_run_id(settings) == older
+    assert runs.current_run_id(settings) == older
     assert band_rows_served(settings) == band_rows - 1, "tariffs.duckdb still serves the newer run"
     with pytest.raises(Exception, match="no earlier published run"):
         publishing.rollback(settings)
     assert publishing.rollback(settings, newer) == newer
-    assert pipeline.current_run_id(settings) == newer and band_rows_served(settings) == band_rows
+    assert runs.current_run_id(settings) == newer and band_rows_served(settings) == band_rows
     with pytest.raises(Exception, match="not a published run"):
         publishing.rollback(settings, "19990101T000000Z-000000")
-    assert pipeline.current_run_id(settings) == newer
+    assert runs.current_run_id(settings) == newer
 
 
 def _run_ids(count: int) -> list[str]:
-    """`count` run ids one day apart, oldest first (the names pipeline.new_run_id makes)."""
+    """`count` run ids one day apart, oldest first (the names runs.new_run_id makes)."""
     start = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
-    return [pipeline.new_run_id(start + timedelta(days=i)) for i in range(count)]
+    return [runs.new_run_id(start + timedelta(days=i)) for i in range(count)]
 
 
 @pytest.mark.parametrize("current_at", ["newest", "oldest", "none"])
 def test_old_runs_are_pruned_to_keep_runs(tmp_path, current_at):
-    from etl.parquet_io import switch_symlink
+    from etl.atomic import switch_symlink
 
     settings = Settings(warehouse=tmp_path / "warehouse", keep_runs=3)
     ids = _run_ids(7)
@@ -318,16 +318,16 @@ def test_old_runs_are_pruned_to_keep_runs(tmp_path, current_at):
         switch_symlink(settings.current_dir, settings.run_dir(current))
     expected = set(ids[-settings.keep_runs :]) | ({current} if current else set())
 
-    removed = pipeline.prune_runs(settings)
+    removed = runs.prune_runs(settings)
     left = {p.name for p in settings.runs_dir.iterdir()}
     assert left == expected, (
         f"keep_runs={settings.keep_runs}, current={current}: expected {sorted(expected)} "
         f"to remain, found {sorted(left)}"
     )
     assert sorted(removed) == sorted(set(ids) - expected)
-    assert pipeline.current_run_id(settings) == current
+    assert runs.current_run_id(settings) == current
     # pruning again removes nothing
-    assert pipeline.prune_runs(settings) == []
+    assert runs.prune_runs(settings) == []
     assert {p.name for p in settings.runs_dir.iterdir()} == expected
 
 
@@ -345,9 +345,9 @@ def test_keep_runs_setting_decides_how_many_runs_stay(tmp_path, monkeypatch):
     ids = _run_ids(4)
     for run_id in ids:
         settings.run_dir(run_id).mkdir(parents=True)
-    assert sorted(pipeline.prune_runs(settings)) == ids[:2]
+    assert sorted(runs.prune_runs(settings)) == ids[:2]
     assert sorted(p.name for p in settings.runs_dir.iterdir()) == ids[2:]
 
 
 def test_sql_layer_names_stay_in_sync_with_gates():
-    assert ("raw", *sql_runner.LAYERS) == pipeline.GATES
+    assert ("raw", *sql_runner.LAYERS) == runs.GATES

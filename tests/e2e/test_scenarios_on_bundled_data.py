@@ -24,7 +24,7 @@ import pytest
 import yaml
 from python_calamine import CalamineWorkbook
 
-from etl import pipeline
+from etl import pipeline, runs
 from etl.settings import Settings
 from tests.helpers import LANDING, PIIE_XLSX, PROJECT_ROOT, tree_checksums
 
@@ -272,7 +272,7 @@ def test_mof_list_equals_piie_april_2018_measure(published):
         [str(settings.current_dir / "raw/tariff_line_rates/*.parquet")],
     ).fetchall()[0][0]
     assert piie == len(mof)
-    gate = pipeline.read_manifest(settings, summary.run_id)["checks"]["intermediate"]
+    gate = runs.read_manifest(settings, summary.run_id)["checks"]["intermediate"]
     assert gate["failed_critical"] == 0  # includes assert_mof_2018_list_matches_piie
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl import pipeline, sql_runner
+from etl import pipeline, runs, sql_runner
 from etl.errors import QualityGateError
 from etl.quality import validate_frame, validate_relation
 from expectations import SUITES
@@ -162,5 +162,5 @@ def test_a_failing_gate_stops_the_run_before_publish(published, tmp_path):
     assert "1.5" in message
     with pytest.raises(QualityGateError, match="cannot be published"):
         pipeline.publish(settings, run_id)
-    assert pipeline.current_run_id(settings) is None
+    assert runs.current_run_id(settings) is None
     assert not settings.duckdb_path.exists()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from etl import pipeline
+from etl import publishing, runs
 from etl.settings import Settings
 from tests.helpers import PROJECT_ROOT, tree_checksums
 
@@ -72,19 +72,19 @@ def two_runs(published, tmp_path_factory):
     source, _ = published
     settings = Settings(warehouse=tmp_path_factory.mktemp("hostile_rollback") / "warehouse")
     shutil.copytree(source.warehouse, settings.warehouse, symlinks=True)
-    pipeline.write_duckdb_views(settings)
-    current = pipeline.current_run_id(settings)
+    publishing.write_duckdb_views(settings)
+    current = runs.current_run_id(settings)
     older = "20000101T000000Z-0a0b0c"
     shutil.copytree(settings.run_dir(current), settings.run_dir(older))
-    manifest = pipeline.read_manifest(settings, older)
+    manifest = runs.read_manifest(settings, older)
     manifest["run_id"] = older
-    pipeline.manifest_path(settings, older).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, older).write_text(json.dumps(manifest))
     return settings, current, older
 
 
 RUN_ID_CASES = {
-    "absolute_path": lambda s: str(s.run_dir(pipeline.current_run_id(s))),
-    "relative_escape": lambda s: "../runs/" + pipeline.current_run_id(s),
+    "absolute_path": lambda s: str(s.run_dir(runs.current_run_id(s))),
+    "relative_escape": lambda s: "../runs/" + runs.current_run_id(s),
     "dot_dot": lambda s: "..",
     "glob": lambda s: "2*",
     "pattern_but_missing": lambda s: "19990101T000000Z-abcdef",
@@ -108,7 +108,7 @@ def test_run_ids_are_names_not_paths(two_runs, run_cli, tmp_path, command, case)
         or "not a published" in (result.err)
     )
     assert "\x1b" not in result.err and len(result.err) < 600
-    assert pipeline.current_run_id(settings) == current
+    assert runs.current_run_id(settings) == current
     assert sorted(p.name for p in settings.warehouse.iterdir()) == before
 
 
@@ -135,7 +135,7 @@ def test_rollback_to_a_damaged_run_changes_nothing(two_runs, run_cli, damage):
         result = run_cli(settings.warehouse, "rollback", older)
         assert result.code == 2, result.err
         assert f"run {older}: mart fct_exemption_band" in result.err
-        assert pipeline.current_run_id(settings) == current
+        assert runs.current_run_id(settings) == current
         assert (tree_checksums(settings.current_dir), settings.duckdb_path.read_bytes()) == before
         assert not list(settings.warehouse.glob(".*.tmp"))
         assert run_cli(settings.warehouse, "scenarios").code == 0
@@ -143,7 +143,7 @@ def test_rollback_to_a_damaged_run_changes_nothing(two_runs, run_cli, damage):
         mart.write_bytes(saved)
     # undamaged, the same rollback goes through, and back
     assert run_cli(settings.warehouse, "rollback", older).code == 0
-    assert pipeline.current_run_id(settings) == older
+    assert runs.current_run_id(settings) == older
     assert run_cli(settings.warehouse, "rollback", current).code == 0
 
 
@@ -158,7 +158,7 @@ def test_a_contract_change_in_the_target_run_is_refused(two_runs, run_cli):
     try:
         result = run_cli(settings.warehouse, "rollback", older)
         assert result.code == 2 and "contract" in result.err, result.err
-        assert pipeline.current_run_id(settings) == current
+        assert runs.current_run_id(settings) == current
     finally:
         mart.write_bytes(saved)
 

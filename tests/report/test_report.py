@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from etl import pipeline
+from etl import runs
 from etl.errors import EtlError, SourceFormatError
 from etl.report import (
     KEY_CHARTS_PNG,
@@ -222,7 +222,7 @@ def test_html_headline_numbers_match_the_marts(published, marts_con, html):
 
 def test_provenance_lists_inputs_with_sha256_and_gates(published, html):
     settings, summary = published
-    manifest = pipeline.read_manifest(settings, summary.run_id)
+    manifest = runs.read_manifest(settings, summary.run_id)
     for name, meta in manifest["inputs"].items():
         assert name in html
         assert meta["sha256"] in html
@@ -230,7 +230,7 @@ def test_provenance_lists_inputs_with_sha256_and_gates(published, html):
     assert manifest["contract_version"] in html
     for dataset, counts in manifest["datasets"].items():
         assert re.search(rf"<td>{dataset}</td>\s*<td class=\"num\">{counts['rows_read']:,}<", html)
-    for layer in pipeline.GATES:
+    for layer in runs.GATES:
         assert f"<td>{layer}</td>" in html
 
 

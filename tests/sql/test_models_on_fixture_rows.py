@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from etl import scenarios, sql_runner, tariff_actions
+from etl.atomic import write_parquet_atomic
 from etl.customs.schema import LANDED_SCHEMA
 from etl.ingest import (
     china_annex_2025,
@@ -26,7 +27,6 @@ from etl.ingest import (
     piie_events,
     product_categories,
 )
-from etl.parquet_io import write_parquet_atomic
 from tests.helpers import PROJECT_ROOT
 from tests.sql import mart_expectations
 

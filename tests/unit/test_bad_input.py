@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl import pipeline
+from etl import pipeline, runs
 from etl.errors import SourceFormatError
 from etl.ingest import piie
 from etl.ingest.common import SourceFile
@@ -66,10 +66,10 @@ def test_broken_workbook_fails_in_one_line_and_keeps_current(
 ):
     rewrite_xlsx_members(PIIE_XLSX, landing_copy / PIIE_RELATIVE, BROKEN[case])
     settings = Settings(warehouse=published_warehouse)
-    before_run = pipeline.current_run_id(settings)
+    before_run = runs.current_run_id(settings)
     before = tree_checksums(settings.current_dir)
     db_before = settings.duckdb_path.read_bytes()
-    runs_before = [r["run_id"] for r in pipeline.list_runs(settings)]
+    runs_before = [r["run_id"] for r in runs.list_runs(settings)]
     raw_before = (settings.warehouse / "raw").resolve()
 
     result = run_cli(published_warehouse, landing_copy, "run")
@@ -81,11 +81,11 @@ def test_broken_workbook_fails_in_one_line_and_keeps_current(
     for fragment in expected:
         assert fragment in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
-    assert pipeline.current_run_id(settings) == before_run
+    assert runs.current_run_id(settings) == before_run
     assert tree_checksums(settings.current_dir) == before
     assert settings.duckdb_path.read_bytes() == db_before
     # the source is rejected at ingest, before any run: the raw zone keeps its last version
-    assert [r["run_id"] for r in pipeline.list_runs(settings)] == runs_before
+    assert [r["run_id"] for r in runs.list_runs(settings)] == runs_before
     assert (settings.warehouse / "raw").resolve() == raw_before
 
 
@@ -148,7 +148,7 @@ def test_a_quarantined_tariff_line_fails_the_run(messy_workbook, landing_copy, t
     assert "already on row 5" in line
     settings = Settings(warehouse=tmp_path / "wh")
     # the batch is rejected at ingest: no raw version, no run, nothing published
-    assert pipeline.current_run_id(settings) is None
+    assert runs.current_run_id(settings) is None
     assert not (settings.warehouse / "raw").exists()
     assert not settings.runs_dir.exists() or not any(settings.runs_dir.iterdir())
     import pyarrow.parquet as pq

@@ -24,9 +24,9 @@ import pyarrow as pa
 import pytest
 
 from etl import sql_runner
+from etl.atomic import write_parquet_atomic
 from etl.ingest import ita, piie, product_categories
 from etl.ingest.common import SourceFile
-from etl.parquet_io import write_parquet_atomic
 from tests.helpers import LANDING, PIIE_XLSX, PROJECT_ROOT
 from tests.sql.test_models_on_fixture_rows import LINEAGE, raw_tables
 

@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etl import object_store, pipeline, publishing
+from etl import object_store, publishing, runs
+from etl.atomic import switch_symlink
 from etl.contract import MARTS
 from etl.errors import EtlError, LockError
 from etl.lock import warehouse_lock
-from etl.parquet_io import switch_symlink
 from etl.settings import Settings
 
 OLD, MID, NEW = "20240101T000000Z-aaaaaa", "20240201T000000Z-bbbbbb", "20240301T000000Z-cccccc"
@@ -102,7 +102,7 @@ def make_run(
         mart_rows = (rows or {}).get(name) or default_rows(name, f"scenario_{run_id[-6:]}")
         write_mart(run_dir / "marts" / name, spec, mart_rows)
         counts[name] = len(mart_rows)
-    pipeline.manifest_path(settings, run_id).write_text(
+    runs.manifest_path(settings, run_id).write_text(
         json.dumps({"run_id": run_id, "status": status, "marts": counts})
     )
     if rows is None:
@@ -114,7 +114,7 @@ def make_run(
 
 def make_current(settings: Settings, run_id: str) -> None:
     switch_symlink(settings.current_dir, settings.run_dir(run_id))
-    pipeline.write_duckdb_views(settings)
+    publishing.write_duckdb_views(settings)
 
 
 def seen_by_readers(settings: Settings) -> str:
@@ -134,7 +134,7 @@ def three_runs(tmp_path) -> Settings:
 
 def state(settings: Settings) -> tuple:
     return (
-        pipeline.current_run_id(settings),
+        runs.current_run_id(settings),
         settings.duckdb_path.read_bytes(),
         sorted(p.name for p in settings.warehouse.iterdir() if p.name != ".lock"),
     )
@@ -145,10 +145,10 @@ def state(settings: Settings) -> tuple:
 
 def test_a_run_id_is_the_name_of_a_run_folder_never_a_path(three_runs):
     settings = three_runs
-    assert publishing.checked_run_id(settings, MID) == MID
+    assert runs.checked_run_id(settings, MID) == MID
     for bad in ("..", "../runs/" + MID, "2*", f"{MID}x", "x" + MID, MID.upper(), None, 7):
         with pytest.raises(EtlError) as caught:
-            publishing.checked_run_id(settings, bad)
+            runs.checked_run_id(settings, bad)
         assert str(caught.value) == (
             f"{bad} is not a run id (like 20250328T101500Z-1a2b3c); `tariff-etl runs` lists them"
         )
@@ -160,14 +160,14 @@ def test_a_well_formed_run_id_without_its_run_folder_is_not_found(three_runs, tm
     with pytest.raises(
         EtlError, match=f"^run {missing} not found under {re.escape(str(settings.runs_dir))}$"
     ):
-        publishing.checked_run_id(settings, missing)
+        runs.checked_run_id(settings, missing)
     as_file = "20990102T000000Z-0f0f0f"
     settings.run_dir(as_file).write_text("not a folder")
     as_link = "20990103T000000Z-0f0f0f"
     settings.run_dir(as_link).symlink_to(settings.run_dir(OLD))
     for run_id in (as_file, as_link):
         with pytest.raises(EtlError, match=f"run {run_id} not found"):
-            publishing.checked_run_id(settings, run_id)
+            runs.checked_run_id(settings, run_id)
 
 
 # ---------------------------------------------------------------- choosing the target
@@ -177,12 +177,12 @@ def test_rollback_without_a_run_id_steps_back_one_published_run_at_a_time(three_
     settings = three_runs
     assert seen_by_readers(settings) == NEW[-6:]
     assert publishing.rollback(settings) == MID
-    assert pipeline.current_run_id(settings) == MID and seen_by_readers(settings) == MID[-6:]
+    assert runs.current_run_id(settings) == MID and seen_by_readers(settings) == MID[-6:]
     assert publishing.rollback(settings) == OLD
-    assert pipeline.current_run_id(settings) == OLD and seen_by_readers(settings) == OLD[-6:]
+    assert runs.current_run_id(settings) == OLD and seen_by_readers(settings) == OLD[-6:]
     with pytest.raises(EtlError, match="^no earlier published run to roll back to$"):
         publishing.rollback(settings)
-    assert pipeline.current_run_id(settings) == OLD
+    assert runs.current_run_id(settings) == OLD
     # forward again by name
     assert publishing.rollback(settings, NEW) == NEW
     assert seen_by_readers(settings) == NEW[-6:]
@@ -197,7 +197,7 @@ def test_rollback_skips_runs_that_were_never_published(tmp_path):
     assert publishing.rollback(settings) == OLD
     with pytest.raises(EtlError, match=rf"^run {MID} is not a published run; published: \["):
         publishing.rollback(settings, MID)
-    assert pipeline.current_run_id(settings) == OLD
+    assert runs.current_run_id(settings) == OLD
 
 
 def test_rollback_with_nothing_current_goes_to_the_newest_published_run(tmp_path):
@@ -205,9 +205,9 @@ def test_rollback_with_nothing_current_goes_to_the_newest_published_run(tmp_path
     make_run(settings, OLD)
     make_run(settings, MID)
     make_run(settings, NEW, status="failed")
-    assert pipeline.current_run_id(settings) is None
+    assert runs.current_run_id(settings) is None
     assert publishing.rollback(settings) == MID
-    assert pipeline.current_run_id(settings) == MID and seen_by_readers(settings) == MID[-6:]
+    assert runs.current_run_id(settings) == MID and seen_by_readers(settings) == MID[-6:]
 
 
 def test_rollback_refuses_a_path_or_an_unknown_run_and_changes_nothing(three_runs):
@@ -278,9 +278,9 @@ def test_rollback_refuses_a_run_missing_a_mart(three_runs):
 def test_rollback_refuses_a_mart_whose_rows_differ_from_the_manifest(three_runs):
     settings = three_runs
     before = state(settings)
-    manifest = pipeline.read_manifest(settings, OLD)
+    manifest = runs.read_manifest(settings, OLD)
     manifest["marts"]["fct_exemption_band"] = 7
-    pipeline.manifest_path(settings, OLD).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, OLD).write_text(json.dumps(manifest))
     with pytest.raises(
         EtlError, match=f"run {OLD}: mart fct_exemption_band has 2 rows, its manifest says 7"
     ):
@@ -297,15 +297,15 @@ def test_rows_of_every_partition_file_count_against_the_manifest(tmp_path):
     files = list((settings.run_dir(OLD) / "marts" / "fct_tariff_timeline").rglob("*.parquet"))
     assert len(files) == 2
     publishing.validate_run(settings, OLD)  # 1 + 2 rows == the manifest's 3
-    manifest = pipeline.read_manifest(settings, OLD)
+    manifest = runs.read_manifest(settings, OLD)
     manifest["marts"]["fct_tariff_timeline"] = 2
-    pipeline.manifest_path(settings, OLD).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, OLD).write_text(json.dumps(manifest))
     with pytest.raises(
         EtlError, match=f"^run {OLD}: mart fct_tariff_timeline has 3 rows, its manifest says 2$"
     ):
         publishing.validate_run(settings, OLD)
     del manifest["marts"]
-    pipeline.manifest_path(settings, OLD).write_text(json.dumps(manifest))
+    runs.manifest_path(settings, OLD).write_text(json.dumps(manifest))
     publishing.validate_run(settings, OLD)
     assert publishing.rollback(settings, OLD) == OLD
 
@@ -369,7 +369,7 @@ def test_rollback_keeps_partition_values_that_look_like_numbers_as_text(tmp_path
 def test_rollback_holds_the_warehouse_lock_while_it_switches(three_runs, monkeypatch):
     settings = three_runs
     seen: list[str] = []
-    real = pipeline.write_duckdb_views
+    real = publishing.write_duckdb_views
 
     def other_writer() -> None:
         try:
@@ -384,7 +384,7 @@ def test_rollback_holds_the_warehouse_lock_while_it_switches(three_runs, monkeyp
         thread.join()
         return real(s)
 
-    monkeypatch.setattr(pipeline, "write_duckdb_views", write_views)
+    monkeypatch.setattr(publishing, "write_duckdb_views", write_views)
     assert publishing.rollback(settings, OLD) == OLD
     assert len(seen) == 1 and "is locked by another writer" in seen[0], seen
     assert '"purpose": "rollback"' in seen[0]
@@ -404,7 +404,7 @@ def test_a_failure_while_switching_puts_current_back_without_temp_files(
         tmp.write_bytes(b"half written")
         raise failure("interrupted")
 
-    monkeypatch.setattr(pipeline, "write_duckdb_views", write_views)
+    monkeypatch.setattr(publishing, "write_duckdb_views", write_views)
     with pytest.raises(failure):
         publishing.rollback(settings, OLD)
     assert state(settings) == before
@@ -421,7 +421,7 @@ def test_a_failed_first_rollback_leaves_nothing_current(tmp_path, monkeypatch):
     def write_views(s: Settings) -> Path:
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline, "write_duckdb_views", write_views)
+    monkeypatch.setattr(publishing, "write_duckdb_views", write_views)
     with pytest.raises(OSError):
         publishing.rollback(settings, OLD)
     assert not settings.current_dir.exists() and not settings.current_dir.is_symlink()
@@ -465,7 +465,7 @@ def test_a_failed_switch_puts_the_object_store_pointer_back(with_bucket, monkeyp
     def write_views(s: Settings) -> Path:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "write_duckdb_views", write_views)
+    monkeypatch.setattr(publishing, "write_duckdb_views", write_views)
     with pytest.raises(KeyboardInterrupt):
         publishing.rollback(settings, OLD)
     assert object_store.read_pointer(settings.publish_uri) == before_pointer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from etl import cli, pipeline
+from etl import cli, runs
 from etl.settings import Settings
 
 
@@ -24,15 +24,16 @@ def test_a_damaged_manifest_is_listed_as_unreadable_and_hides_no_other_run(
     _run(settings, "20261203T000000Z-cccccc", "[]")  # valid JSON, not a manifest
     (settings.warehouse / "current").symlink_to(settings.runs_dir / good["run_id"])
 
-    runs = {r["run_id"]: r for r in pipeline.list_runs(settings)}
-    assert runs[good["run_id"]]["status"] == "published" and runs[good["run_id"]]["is_current"]
+    listed = {r["run_id"]: r for r in runs.list_runs(settings)}
+    assert listed[good["run_id"]]["status"] == "published" and listed[good["run_id"]]["is_current"]
     for run_id, reason in (
         ("20261202T000000Z-bbbbbb", "JSONDecodeError"),
         ("20261203T000000Z-cccccc", "no run_id or status"),
     ):
-        assert runs[run_id]["status"] == "unreadable" and not runs[run_id]["is_current"]
+        assert listed[run_id]["status"] == "unreadable" and not listed[run_id]["is_current"]
         assert (
-            runs[run_id]["error"].startswith("manifest.json: ") and reason in runs[run_id]["error"]
+            listed[run_id]["error"].startswith("manifest.json: ")
+            and reason in listed[run_id]["error"]
         )
 
     monkeypatch.setenv("TARIFF_ETL_WAREHOUSE", str(settings.warehouse))
