@@ -33,6 +33,22 @@ LONG_QUERY = "select sum(hash(i)) from range(20000000000) t(i)"
 RUNS = 5
 
 
+@pytest.fixture(autouse=True)
+def python_signal_handlers():
+    """Each test starts from Python's own SIGINT/SIGTERM handlers, whatever this process
+    inherited: a suite started in the background by a non-interactive shell has SIGINT
+    ignored, and the code under test (rightly) keeps an ignored SIGINT ignored, so an
+    in-process test's SIGINT would be lost and its query never interrupted."""
+    previous = {num: signal.getsignal(num) for num in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for num, handler in previous.items():
+            signal.signal(num, handler)
+
+
 def _start_cli(settings, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "etl.cli", *args],
