@@ -15,15 +15,10 @@ builds from the current raw zone, so replaying an old trigger would rebuild the 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import AssetAny, chain, dag, task
+from airflow.sdk import AssetAny, dag, task
 
 from etl.orchestration.assets import landed_trade_flows_asset, mart_assets, raw_assets
-
-DEFAULT_ARGS = {
-    "retries": 2,
-    "retry_delay": pendulum.duration(seconds=30),
-    "execution_timeout": pendulum.duration(minutes=30),
-}
+from etl.orchestration.defaults import DEFAULT_ARGS
 
 
 @dag(
@@ -75,7 +70,7 @@ def build_tariff_marts():
     inter_ok = check.override(task_id="check_intermediate")(inter, "intermediate")
     marts = build.override(task_id="build_marts")(inter_ok, "marts")
     marts_ok = check.override(task_id="check_marts")(marts, "marts")
-    chain(marts_ok, publish(marts_ok))
+    publish(marts_ok)  # the data dependency is the edge
 
 
 build_tariff_marts()

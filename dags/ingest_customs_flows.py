@@ -38,12 +38,8 @@ import pendulum
 from airflow.sdk import TriggerRule, dag, task
 
 from etl.orchestration.assets import landed_trade_flows_asset
+from etl.orchestration.defaults import DEFAULT_ARGS
 
-DEFAULT_ARGS = {
-    "retries": 2,
-    "retry_delay": pendulum.duration(seconds=30),
-    "execution_timeout": pendulum.duration(minutes=30),
-}
 TRADE_FLOWS = landed_trade_flows_asset()
 
 

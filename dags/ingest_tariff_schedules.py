@@ -17,12 +17,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from etl.orchestration.assets import RAW_DATASETS, raw_asset
-
-DEFAULT_ARGS = {
-    "retries": 2,
-    "retry_delay": pendulum.duration(seconds=30),
-    "execution_timeout": pendulum.duration(minutes=30),
-}
+from etl.orchestration.defaults import DEFAULT_ARGS
 
 
 @dag(

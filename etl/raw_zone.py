@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from etl.atomic import switch_symlink, write_parquet_atomic
 from etl.errors import ReconciliationError
 from etl.ingest.common import RawDataset, SourceFile
@@ -211,7 +209,7 @@ def ingest_raw(settings: Settings, *, force: bool = False, fault: Any = None) ->
         for source in changed:
             datasets = produced[source.source_id]
             for ds in datasets:
-                write_parquet_atomic(_table(ds), tmp / ds.name / f"{source.source_id}.parquet")
+                write_parquet_atomic(ds.to_arrow(), tmp / ds.name / f"{source.source_id}.parquet")
                 write_parquet_atomic(
                     ds.quarantine_arrow(),
                     tmp / QUARANTINE / ds.name / f"{source.source_id}.parquet",
@@ -236,10 +234,6 @@ def ingest_raw(settings: Settings, *, force: bool = False, fault: Any = None) ->
     result.changed_datasets = sorted({ds.name for dss in produced.values() for ds in dss})
     result.counts = dataset_counts(new_state)
     return result
-
-
-def _table(ds: RawDataset) -> pa.Table:
-    return ds.to_arrow()
 
 
 def dataset_counts(state: dict[str, Any]) -> dict[str, dict[str, int]]:

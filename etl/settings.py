@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +38,6 @@ class Settings:
     duckdb_threads: int = 2
     # test-only fault injection: the process SIGKILLs itself at this named point
     fault_at: str | None = None
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("warehouse", "landing_dir", "reference_dir", "sql_dir", "scenarios_dir"):

@@ -71,10 +71,6 @@ def landed_glob(settings: Settings) -> str:
     return str(LandedStore(settings).trade_flows / "**" / "*.parquet")
 
 
-def landed_quarantine_glob(settings: Settings) -> str:
-    return str(LandedStore(settings).quarantine_dir / "*" / "*.parquet")
-
-
 def expand_paths(patterns: Iterable[str]) -> list[Path]:
     """CLI arguments -> files: each is a path or a glob (`**` allowed); sorted, de-duplicated.
 

@@ -63,7 +63,7 @@ from etl.ingest.common import QUARANTINE_SCHEMA, sha256_file
 from etl.settings import Settings
 
 MANIFEST_VERSION = 1
-# DuckDB's cap for one ingest (settings.extra["customs_memory_limit"] overrides it). The
+# DuckDB's cap for one ingest. The
 # pieces stream, so they need little; DuckDB's allocator otherwise keeps freed memory cached
 # up to the limit, which would make peak RSS grow with the file instead of staying flat.
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -158,8 +158,7 @@ class LandedStore:
         spill = self.tmp / "spill" / uuid.uuid4().hex
         spill.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
-        limit = self.settings.extra.get("customs_memory_limit", DEFAULT_MEMORY_LIMIT)
-        con.execute(f"SET memory_limit = {lit(limit)}")
+        con.execute(f"SET memory_limit = {lit(DEFAULT_MEMORY_LIMIT)}")
         con.execute(f"SET threads = {int(self.settings.duckdb_threads)}")
         con.execute(f"SET temp_directory = {lit(str(spill))}")
         # no query here needs its result order kept (row numbers come from the scan itself)

@@ -150,7 +150,3 @@ SOURCES: list[LandingSource] = [
         folder="reference",
     ),
 ]
-
-# Datasets that are tariff schedules: one quarantined line changes the answer, so any
-# quarantine outside the tolerated reasons fails the run (tolerance: zero lines).
-SCHEDULE_DATASETS = frozenset({"tariff_measures", "tariff_lines", "tariff_line_rates"})
