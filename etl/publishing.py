@@ -17,9 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from etl import runs
 from etl.atomic import commit_file, replace_dir_atomic, switch_symlink, temp_path
@@ -27,6 +25,12 @@ from etl.contract import CONTRACT_VERSION, MARTS
 from etl.errors import ContractError, EtlError, ReconciliationError, clip
 from etl.lock import warehouse_lock
 from etl.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+# DuckDB is imported inside the functions that run queries: the DAG files read the publish
+# targets' asset locations (`mart_asset_uris`) at parse time, which must stay light.
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,8 @@ def check_contract(con: duckdb.DuckDBPyConnection, relation: str, spec: Any) -> 
 
 def write_duckdb_views(settings: Settings) -> Path:
     """(Re)write `<warehouse>/tariffs.duckdb`: one view per mart over `current/marts/<model>/`."""
+    import duckdb
+
     tmp = temp_path(settings.duckdb_path)
     try:
         con = duckdb.connect(str(tmp))
@@ -146,6 +152,10 @@ class Publisher:
         raise NotImplementedError
 
     def prune(self) -> None:
+        raise NotImplementedError
+
+    def mart_uri(self, mart: str) -> str:
+        """Where readers find a published mart at this target (the Airflow Asset URI)."""
         raise NotImplementedError
 
 
@@ -187,6 +197,9 @@ class LocalPublisher(Publisher):
 
     def prune(self) -> None:
         runs.prune_runs(self.settings)
+
+    def mart_uri(self, mart: str) -> str:
+        return (self.settings.current_dir / "marts" / mart).as_uri()
 
 
 def _duckdb_temp_files(settings: Settings) -> list[Path]:
@@ -236,6 +249,13 @@ class ObjectStorePublisher(Publisher):
 
         return undo
 
+    def mart_uri(self, mart: str) -> str:
+        """`<publish uri>/marts/<mart>` (run_id= partitions, see etl.object_store), without
+        credentials."""
+        from etl.object_store import redact
+
+        return f"{redact(self.uri)}/marts/{mart}"
+
     def prune(self) -> None:
         """At least two runs are kept (a reader that resolved the previous pointer a moment
         ago can still read it); a failure (e.g. no delete permission) is logged."""
@@ -260,6 +280,13 @@ def publishers(settings: Settings) -> list[Publisher]:
     return targets
 
 
+def mart_asset_uris(settings: Settings) -> dict[str, str]:
+    """{mart: URI} where the marts are read: the first publish target's location (the object
+    store when one is set, else `<warehouse>/current/marts/`)."""
+    primary = publishers(settings)[0]
+    return {name: primary.mart_uri(name) for name in MARTS}
+
+
 def make_current(settings: Settings, run_id: str) -> None:
     """Publish a validated, exported run at every target, then prune each target's old runs
     (after every pointer has switched)."""
@@ -277,6 +304,7 @@ def validate_run(settings: Settings, run_id: str) -> None:
     """A run is fit to be current: every mart of the contract is there, each of its Parquet
     files reads in full (every page decoded) with the row count the manifest recorded, and
     its columns and types equal the contract's. EtlError naming the mart and file otherwise."""
+    import duckdb
     import pyarrow.parquet as pq
 
     run_dir = settings.run_dir(run_id)

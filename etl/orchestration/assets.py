@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
-from etl.contract import MARTS
+from etl.publishing import mart_asset_uris
 from etl.settings import get_settings
 
 RAW_DATASETS = (
@@ -56,13 +56,7 @@ def landed_trade_flows_asset() -> Asset:
 
 def mart_assets() -> list[Asset]:
     """One Asset per published mart, at its real location: `<warehouse>/current/marts/<mart>`,
-    or `<publish uri>/marts/<mart>` (run_id= partitions, see etl.object_store) when the marts
-    are published to object storage."""
-    settings = get_settings()
-    if settings.publish_uri:
-        from etl.object_store import redact
-
-        base = redact(settings.publish_uri)
-        return [Asset(name=f"tariffs.marts.{name}", uri=f"{base}/marts/{name}") for name in MARTS]
-    root = settings.current_dir / "marts"
-    return [Asset(name=f"tariffs.marts.{name}", uri=(root / name).as_uri()) for name in MARTS]
+    or `<publish uri>/marts/<mart>` when the marts are published to object storage (the
+    publish target decides: `etl.publishing.mart_asset_uris`)."""
+    uris = mart_asset_uris(get_settings())
+    return [Asset(name=f"tariffs.marts.{name}", uri=uri) for name, uri in uris.items()]
