@@ -330,7 +330,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from etl.publishing import checked_run_id
+    from etl.runs import checked_run_id
     from etl.report import build_report
     from etl.settings import get_settings
 

@@ -534,7 +534,7 @@ def test_an_unexpected_error_exits_1_in_one_line_and_debug_shows_the_traceback(t
     PYTHONPATH: `runs.list_runs` divides by zero, so `tariff-etl runs` meets an exception
     that is no EtlError. One line naming the exception; `--debug` shows the traceback."""
     (tmp_path / "sitecustomize.py").write_text(
-        "from etl import pipeline\n"
+        "from etl import runs\n"
         "def list_runs(settings):\n"
         "    return 1 / 0\n"
         "runs.list_runs = list_runs\n"
