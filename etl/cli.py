@@ -330,8 +330,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from etl.runs import checked_run_id
     from etl.report import build_report
+    from etl.runs import checked_run_id
     from etl.settings import get_settings
 
     settings = get_settings()

@@ -84,14 +84,42 @@ def update_manifest(settings: Settings, run_id: str, **changes: Any) -> dict[str
 
 
 def code_version(settings: Settings) -> str:
-    head = settings.sql_dir.parent / ".git" / "HEAD"
+    """The commit the code was run from (12 hex digits), read from the repository's files:
+    a `.git` folder or a worktree's `.git` file, a loose ref or `packed-refs` (after
+    `git gc`); "unknown" outside a repository."""
     try:
-        ref = head.read_text().strip()
-        if ref.startswith("ref: "):
-            return (head.parent / ref[5:]).read_text().strip()[:12]
-        return ref[:12]
-    except OSError:
+        return _git_head(settings.sql_dir.parent / ".git")[:12] or "unknown"
+    except (OSError, ValueError):
         return "unknown"
+
+
+def _git_head(dot_git: Path) -> str:
+    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        pointer = dot_git.read_text().strip()
+        if not pointer.startswith("gitdir: "):
+            raise ValueError(f"{dot_git} is not a gitdir pointer")
+        git_dir = (dot_git.parent / pointer[len("gitdir: ") :]).resolve()
+    else:
+        git_dir = dot_git
+    head = (git_dir / "HEAD").read_text().strip()
+    if not head.startswith("ref: "):
+        return head  # a detached HEAD holds the commit itself
+    ref = head[len("ref: ") :]
+    # a worktree keeps its own HEAD; its refs live in the main repository ("commondir")
+    common = git_dir
+    if (git_dir / "commondir").is_file():
+        common = (git_dir / (git_dir / "commondir").read_text().strip()).resolve()
+    for base in (git_dir, common):
+        loose = base / ref
+        if loose.is_file():
+            return loose.read_text().strip()
+    packed = common / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text().splitlines():
+            sha, _, name = line.partition(" ")
+            if name == ref:
+                return sha
+    return ""
 
 
 def current_run_id(settings: Settings) -> str | None:
