@@ -56,3 +56,10 @@ def test_outside_a_repository_the_version_is_unknown(tmp_path):
     assert version_of(tmp_path) == "unknown"
     (tmp_path / ".git").write_text("not a pointer\n")
     assert version_of(tmp_path) == "unknown"
+
+
+def test_a_repository_without_a_commit_has_an_unknown_version(tmp_path):
+    root = tmp_path / "fresh"
+    (root / "sql").mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")  # HEAD names refs/heads/main, which does not exist
+    assert version_of(root) == "unknown"

@@ -103,3 +103,66 @@ def test_prune_keeps_the_newest_runs_and_the_current_one(settings):
 
 def test_the_gates_are_the_four_layers_in_order():
     assert runs.GATES == ("raw", "staging", "intermediate", "marts")
+
+
+def test_list_runs_is_newest_first_and_names_why_a_manifest_is_unreadable(settings):
+    first, second, third = ids(3)
+    for run_id in (second, first, third):  # created out of order
+        make_run(settings, run_id, status="published")
+    (settings.run_dir(third) / "manifest.json").write_text('{"run_id": "x"}')
+    listed = runs.list_runs(settings)
+    assert [r["run_id"] for r in listed] == [third, second, first]
+    assert listed[0]["status"] == "unreadable"
+    assert listed[0]["error"] == "manifest.json: ValueError: no run_id or status"
+    assert runs.manifest_path(settings, first) == settings.run_dir(first) / "manifest.json"
+
+
+def test_the_run_id_error_says_what_a_run_id_looks_like_and_where_to_find_them(settings):
+    with pytest.raises(EtlError) as err:
+        runs.checked_run_id(settings, "../x")
+    assert str(err.value) == (
+        "../x is not a run id (like 20250328T101500Z-1a2b3c); `tariff-etl runs` lists them"
+    )
+
+
+def test_a_manifest_value_json_cannot_hold_is_written_as_its_text(settings):
+    (run_id,) = ids(1)
+    make_run(settings, run_id)
+    at = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+    runs.update_manifest(settings, run_id, finished_at=at, path=settings.warehouse)
+    manifest = runs.read_manifest(settings, run_id)
+    assert manifest["finished_at"] == "2026-12-03 18:00:00+00:00"
+    assert manifest["path"] == str(settings.warehouse)
+
+
+def test_run_ids_are_in_utc_whatever_the_local_time_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # UTC+8, no daylight saving
+    time.tzset()
+    try:
+        made = runs.new_run_id()
+        now = datetime.now(UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    stamp = datetime.strptime(made[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((now - stamp).total_seconds()) < 60, (made, now)
+
+
+@pytest.mark.parametrize("point", ["publish_before_switch", "build_staging"])
+def test_a_fault_point_kills_the_process_only_where_it_is_named(tmp_path, point):
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "from etl import runs; from etl.settings import Settings; "
+        f"s = Settings(warehouse={str(tmp_path)!r}, fault_at={point!r}); "
+        "runs.fault_point(s, 'publish_before_switch'); print('alive')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    if point == "publish_before_switch":
+        assert done.returncode == -signal.SIGKILL and done.stdout == ""
+    else:
+        assert done.returncode == 0 and done.stdout == "alive\n", done.stderr
