@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from etl.contract import MARTS
 from expectations._common import (
     WARNING,
     between,
@@ -12,6 +13,11 @@ from expectations._common import (
     suite,
     unique_key,
 )
+
+
+def _contract_key(mart: str):
+    """The mart's key as `etl/contract.py` declares it (declared once, checked here)."""
+    return unique_key(*MARTS[mart].key)
 
 
 def _at_least(column_a: str, column_b: str):
@@ -25,7 +31,7 @@ def fct_tariff_timeline():
         "marts.fct_tariff_timeline",
         [
             rows_at_least(1000),
-            unique_key("schedule_id", "national_line_code", "valid_from_date"),
+            _contract_key("fct_tariff_timeline"),
             *not_null(
                 "schedule_id",
                 "national_line_code",
@@ -45,7 +51,7 @@ def fct_retaliation_coverage():
         "marts.fct_retaliation_coverage",
         [
             rows_at_least(1),
-            unique_key("as_of_date", "sector"),
+            _contract_key("fct_retaliation_coverage"),
             *not_null(
                 "as_of_date", "sector", "covered_value_usd", "total_value_usd", "weight_year"
             ),
@@ -62,7 +68,7 @@ def fct_average_tariff():
         "marts.fct_average_tariff",
         [
             rows_at_least(1),
-            unique_key("as_of_date", "weight_basis"),
+            _contract_key("fct_average_tariff"),
             *not_null("as_of_date", "weight_basis", "avg_applied_rate_pct"),
             between("avg_applied_rate_pct", 0, 200),
             between("avg_additional_rate_pct", 0, 200),
@@ -75,7 +81,7 @@ def dim_product_categories():
         "marts.dim_product_categories",
         [
             rows_at_least(1000),
-            unique_key("hs_revision", "hs8_code"),
+            _contract_key("dim_product_categories"),
             *not_null("hs_revision", "hs8_code", "hs6_code", "is_strategic_exclusion"),
             # codes missing from the nomenclature of their revision are reported, not fatal
             gxe().ExpectColumnValuesToBeInSet(
@@ -90,7 +96,7 @@ def fct_exemption_eligibility():
         "marts.fct_exemption_eligibility",
         [
             rows_at_least(1),
-            unique_key("scenario_id", "national_line_code"),
+            _contract_key("fct_exemption_eligibility"),
             *not_null("scenario_id", "national_line_code", "is_taxed", "is_eligible", "decided_by"),
         ],
     )
@@ -101,9 +107,7 @@ def fct_exemption_coverage():
         "marts.fct_exemption_coverage",
         [
             rows_at_least(1),
-            unique_key(
-                "scenario_id", "weight_basis_id", "weighting_method", "category", "window_months"
-            ),
+            _contract_key("fct_exemption_coverage"),
             *not_null(
                 "taxed_value_usd",
                 "covered_value_usd",
@@ -131,7 +135,7 @@ def fct_exemption_band():
         "marts.fct_exemption_band",
         [
             rows_at_least(1),
-            unique_key("scenario_id", "product_scope"),
+            _contract_key("fct_exemption_band"),
             *not_null(
                 "coverage_share_low",
                 "coverage_share_high",
@@ -153,7 +157,7 @@ def dim_weight_bases():
         "marts.dim_weight_bases",
         [
             rows_at_least(1),
-            unique_key("weight_basis_id"),
+            _contract_key("dim_weight_bases"),
             *not_null("weight_basis_id", "weight_year", "hs_level", "trade_value_usd"),
             in_set("reporter_side", ["china_reported", "us_reported"]),
             in_set("product_scope", ["all_products", "phase_one_products"]),
@@ -174,7 +178,7 @@ def dim_tariff_actions():
         "marts.dim_tariff_actions",
         [
             rows_at_least(20),
-            unique_key("action_id"),
+            _contract_key("dim_tariff_actions"),
             *not_null("action_id", "effective_date", "operation", "scope_kind", "evidence"),
             *not_null("is_complete", "is_in_force", "lines_in_scope"),
             in_set("evidence", ["official_list", "published_dataset", "derived", "blanket"]),
@@ -188,7 +192,7 @@ def fct_tariff_action_lines():
         "marts.fct_tariff_action_lines",
         [
             rows_at_least(1000),
-            unique_key("schedule_id", "action_id", "national_line_code"),
+            _contract_key("fct_tariff_action_lines"),
             *not_null("schedule_id", "action_id", "national_line_code", "match_step"),
             between("rate_change_pp", -200, 200),
         ],
@@ -200,7 +204,7 @@ def fct_weight_value_mapping():
         "marts.fct_weight_value_mapping",
         [
             rows_at_least(1000),
-            unique_key("schedule_id", "weight_basis_id", "hs_code"),
+            _contract_key("fct_weight_value_mapping"),
             *not_null("schedule_id", "weight_basis_id", "hs_code", "mapping_step"),
             in_set(
                 "mapping_step",
