@@ -206,7 +206,7 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
                 name = suite.name.split(".", 1)[1]
                 if layer == "raw":
                     path = settings.run_dir(run_id) / "raw" / name / "*.parquet"
-                    relation = f"read_parquet('{_sql_literal(str(path))}')"
+                    relation = f"read_parquet('{publishing.sql_literal(str(path))}')"
                 else:
                     relation = f"{layer}.{name}"
                 report.results.extend(validate_relation(con, relation, suite))
@@ -239,10 +239,6 @@ def check_layer(settings: Settings, run_id: str, layer: str) -> dict[str, Any]:
     write_quality_report(settings.run_dir(run_id))
     report.raise_if_failed()
     return summary
-
-
-def _sql_literal(text: str) -> str:
-    return text.replace("'", "''")
 
 
 # ---------------------------------------------------------------- publish
@@ -320,8 +316,9 @@ def headline(settings: Settings, run_id: str) -> list[dict[str, Any]]:
     con = duckdb.connect()
     try:
         rows = con.execute(
-            f"select as_of_date, sum(covered_value_usd), sum(total_value_usd) "
-            f"from read_parquet('{_sql_literal(str(path))}') group by as_of_date order by 1"
+            "select as_of_date, sum(covered_value_usd), sum(total_value_usd) "
+            f"from read_parquet('{publishing.sql_literal(str(path))}') "
+            "group by as_of_date order by 1"
         ).fetchall()
     finally:
         con.close()

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 Undo = Callable[[], None]
 
 
-def _sql_literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """`text` escaped for a single-quoted SQL string (paths, comments)."""
     return text.replace("'", "''")
 
 
@@ -63,17 +64,17 @@ def export_mart(con: duckdb.DuckDBPyConnection, spec: Any, folder: Path) -> int:
     order = ", ".join(spec.key)
     metadata = f"kv_metadata {{contract_version: '{CONTRACT_VERSION}', mart: '{spec.name}'}}"
     if spec.partition_by:
-        target = f"'{_sql_literal(str(tmp))}'"
+        target = f"'{sql_literal(str(tmp))}'"
         options = f"partition_by ({', '.join(spec.partition_by)}), filename_pattern 'part-{{i}}'"
     else:
-        target = f"'{_sql_literal(str(tmp / 'part-0.parquet'))}'"
+        target = f"'{sql_literal(str(tmp / 'part-0.parquet'))}'"
         options = "per_thread_output false"
     con.execute(
         f"copy (select * from marts.{spec.name} order by {order}) to {target} "
         f"(format parquet, compression zstd, {options}, {metadata})"
     )
     written = con.execute(
-        f"select count(*) from read_parquet('{_sql_literal(str(tmp))}/**/*.parquet')"
+        f"select count(*) from read_parquet('{sql_literal(str(tmp))}/**/*.parquet')"
     ).fetchall()[0][0]
     expected = con.execute(f"select count(*) from marts.{spec.name}").fetchall()[0][0]
     if written != expected:
@@ -91,7 +92,7 @@ def mart_select(folder: Path, spec: Any) -> str:
         for c in spec.columns
     )
     hive = ", hive_partitioning = true" if spec.partition_by else ""
-    return f"select {columns} from read_parquet('{_sql_literal(str(pattern))}'{hive})"
+    return f"select {columns} from read_parquet('{sql_literal(str(pattern))}'{hive})"
 
 
 def mart_view_sql(settings: Settings, spec: Any) -> str:
@@ -123,7 +124,7 @@ def write_duckdb_views(settings: Settings) -> Path:
         try:
             for name, spec in MARTS.items():
                 con.execute(f"create view main.{name} as {mart_view_sql(settings, spec)}")
-                con.execute(f"comment on view main.{name} is '{_sql_literal(spec.grain)}'")
+                con.execute(f"comment on view main.{name} is '{sql_literal(spec.grain)}'")
         finally:
             con.close()
         return commit_file(tmp, settings.duckdb_path)

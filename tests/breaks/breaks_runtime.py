@@ -10,7 +10,7 @@ _VIEW_LINES = (
     '                con.execute(f"create view main.{name} as '
     '{mart_view_sql(settings, spec)}")\n'
     '                con.execute(f"comment on view main.{name} is '
-    "'{_sql_literal(spec.grain)}'\")"
+    "'{sql_literal(spec.grain)}'\")"
 )
 _PRUNE_DOC = (
     '    """Keep the newest `keep_runs` run folders and the current one; delete the rest."""'
