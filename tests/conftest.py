@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 
 from etl import pipeline  # noqa: E402
 from etl.settings import Settings  # noqa: E402
-from tests.helpers import LANDING  # noqa: E402
+from tests.helpers import LANDING, copy_warehouse  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -47,6 +47,17 @@ def published(tmp_path_factory) -> tuple[Settings, pipeline.RunSummary]:
     """The whole pipeline run once on the bundled data (shared by the read-only mart tests)."""
     settings = Settings(warehouse=tmp_path_factory.mktemp("published") / "warehouse")
     return settings, pipeline.run_all(settings)
+
+
+@pytest.fixture(scope="session")
+def published_copy(published, tmp_path_factory):
+    """make(name) -> Settings of a private copy of the `published` warehouse, for tests that
+    change it (cheaper than a run of their own: the bundled data is built once per worker)."""
+
+    def make(name: str = "published_copy") -> Settings:
+        return copy_warehouse(published[0], tmp_path_factory.mktemp(name) / "warehouse")
+
+    return make
 
 
 @pytest.fixture

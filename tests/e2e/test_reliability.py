@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -19,17 +20,15 @@ from etl import pipeline, publishing, runs, sql_runner
 from etl.errors import LockError, QualityGateError
 from etl.lock import warehouse_lock
 from etl.settings import Settings
-from tests.helpers import PROJECT_ROOT, tree_checksums
+from tests.helpers import PROJECT_ROOT, PUBLISH_STEP, gated_tiny_run, tree_checksums
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
+def warehouse(published_copy):
     """A warehouse with one published run; tests check it survives what they do."""
-    settings = Settings(warehouse=tmp_path_factory.mktemp("reliability") / "warehouse")
-    pipeline.run_all(settings)
-    return settings
+    return published_copy("reliability")
 
 
 def snapshot(settings: Settings) -> tuple[str | None, dict[str, str]]:
@@ -167,53 +166,83 @@ def test_trade_total_is_the_same_in_raw_staging_and_marts(warehouse):
     assert staging_gate["failed_critical"] == 0  # assert_raw_trade_value_reconciles_to_staging
 
 
-KILL_POINTS = [
-    "ingest",
-    "build_intermediate",
-    "publish_during_export",
-    "publish_before_switch",
-    "publish_after_switch",
-]
+# The stages of `tariff-etl run` before publishing, each killed in a whole run; the publish
+# step's own kill points are checked below on a small run (the same code, seconds not minutes).
+KILL_POINTS = ["ingest", "build_intermediate"]
+PUBLISH_KILL_POINTS = ["publish_during_export", "publish_before_switch", "publish_after_switch"]
+
+
+def kill_at(settings: Settings, point: str) -> subprocess.CompletedProcess:
+    """`tariff-etl run --reingest`, killed at fault point `point`."""
+    return subprocess.run(
+        [sys.executable, "-m", "etl.cli", "run", "--reingest"],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
+            "TARIFF_ETL_FAULT_AT": point,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_killed_runs_leave_current_readable_and_the_next_run_publishes(warehouse):
-    env_base = {**os.environ, "TARIFF_ETL_WAREHOUSE": str(warehouse.warehouse)}
     for point in KILL_POINTS:
         before = snapshot(warehouse)
-        result = subprocess.run(
-            [sys.executable, "-m", "etl.cli", "run", "--reingest"],
-            cwd=PROJECT_ROOT,
-            env={**env_base, "TARIFF_ETL_FAULT_AT": point},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        result = kill_at(warehouse, point)
         assert result.returncode == -signal.SIGKILL, (point, result.stderr)
         assert views_readable(warehouse) > 0, point
-        if point == "publish_after_switch":
-            # killed after the atomic switch: current is the new, fully validated run
-            assert runs.current_run_id(warehouse) != before[0]
-            new = runs.read_manifest(warehouse, runs.current_run_id(warehouse))
-            assert new["status"] == "published" and set(new["marts"])
-        else:
-            assert snapshot(warehouse) == before, point
-        if point == "publish_before_switch":
-            # validated and exported, never current: not "published", so never a rollback target
-            killed = max(p.name for p in warehouse.runs_dir.iterdir())
-            assert runs.read_manifest(warehouse, killed)["status"] == "validated"
+        assert snapshot(warehouse) == before, point
     before_runs = {p.name for p in warehouse.runs_dir.iterdir()}
-    # the killed runs left folders: the next publish has something to prune
-    assert len(before_runs) + 1 > warehouse.keep_runs, sorted(before_runs)
-    summary = pipeline.run_all(warehouse)
+    # the killed runs left folders: with keep_runs 2 the next publish has something to prune
+    pruning = replace(warehouse, keep_runs=2)
+    assert len(before_runs) + 1 > pruning.keep_runs, sorted(before_runs)
+    summary = pipeline.run_all(pruning)
     assert runs.current_run_id(warehouse) == summary.run_id
     assert views_readable(warehouse) > 0
     # publishing pruned the run folders to the newest keep_runs (the new run among them)
-    expected = set(sorted(before_runs | {summary.run_id})[-warehouse.keep_runs :])
+    expected = set(sorted(before_runs | {summary.run_id})[-pruning.keep_runs :])
     left = {p.name for p in warehouse.runs_dir.iterdir()}
     assert left == expected, (
-        f"after publish with keep_runs={warehouse.keep_runs}: expected {sorted(expected)}, "
+        f"after publish with keep_runs={pruning.keep_runs}: expected {sorted(expected)}, "
         f"found {sorted(left)}"
     )
+
+
+@pytest.mark.parametrize("point", PUBLISH_KILL_POINTS)
+def test_a_publish_killed_at_each_point_leaves_current_readable(published_copy, point):
+    """The publish step of a run (`pipeline.publish`: export, report, switch, views) killed at
+    each of its fault points, on a run whose gates passed over a small build database."""
+    settings = published_copy(f"killed_{point}")
+    before = snapshot(settings)
+    run_id = gated_tiny_run(settings)
+    result = subprocess.run(
+        [sys.executable, "-c", PUBLISH_STEP, run_id],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
+            "TARIFF_ETL_FAULT_AT": point,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == -signal.SIGKILL, (point, result.stderr)
+    assert views_readable(settings) > 0, point
+    status = runs.read_manifest(settings, run_id)["status"]
+    if point == "publish_after_switch":
+        # killed after the atomic switch: current is the new, fully validated run
+        assert runs.current_run_id(settings) == run_id
+        assert status == "published"
+        assert views_readable(settings) == 2  # the small run's rows, through the same views
+    else:
+        assert snapshot(settings) == before, point
+        # exported (or half-exported), never current: never "published", so never a rollback
+        # target
+        assert status == ("validated" if point == "publish_before_switch" else "built")
 
 
 def test_a_second_writer_fails_at_once_and_a_dead_holder_does_not_block(warehouse):

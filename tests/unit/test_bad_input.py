@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from etl import pipeline, runs
+from etl import runs
 from etl.errors import SourceFormatError
 from etl.ingest import piie
 from etl.ingest.common import SourceFile
@@ -37,10 +37,8 @@ def run_cli(warehouse, landing, *args):
 
 
 @pytest.fixture(scope="module")
-def published_warehouse(tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("bad_input") / "warehouse"
-    pipeline.run_all(Settings(warehouse=warehouse))
-    return warehouse
+def published_warehouse(published_copy):
+    return published_copy("bad_input").warehouse
 
 
 @pytest.mark.parametrize(
