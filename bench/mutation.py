@@ -57,7 +57,9 @@ COPY_EXCLUDES = {".git", ".venv", "mutants", "warehouse", ".tools", "__pycache__
 COPY_EXCLUDES |= {".pytest_cache", "airflow_home", ".airflow"}
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into what the report counts.
-KILLED_CODES = {1: "killed", 3: "killed", 37: "caught by type check"}
+# A mutant that kills the test process (-9: e.g. `fault_point(settings, None)` matches the unset
+# fault and SIGKILLs the test run; -11: a crash) counts as killed: the tests did not pass.
+KILLED_CODES = {1: "killed", 3: "killed", 37: "caught by type check", -9: "killed", -11: "killed"}
 TIMEOUT_CODES = {36, -24, 24, 152, 255}
 OTHER_CODES = {
     0: "survived",
@@ -66,8 +68,6 @@ OTHER_CODES = {
     34: "skipped",
     35: "suspicious",
     2: "interrupted",
-    -11: "segfault",
-    -9: "segfault",
 }
 
 

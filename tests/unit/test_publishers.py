@@ -309,3 +309,25 @@ def test_an_object_store_prune_that_fails_is_logged_not_raised(exported, monkeyp
     assert caplog.messages == [
         "old runs not pruned from file:///nowhere/bucket: no delete permission"
     ]
+
+
+def test_a_warehouse_whose_path_has_a_quote_exports_publishes_and_reads(tmp_path):
+    settings = Settings(warehouse=tmp_path / "o'neil's" / "warehouse")
+    run_dir = settings.run_dir(RUN)
+    run_dir.mkdir(parents=True)
+    con = build_database(run_dir / "build.duckdb")
+    try:
+        counts = publishing.export_marts(settings, con, run_dir / "marts")
+    finally:
+        con.close()
+    assert counts == dict.fromkeys(MARTS, 2)
+    runs.write_json(
+        runs.manifest_path(settings, RUN), {"run_id": RUN, "status": "validated", "marts": counts}
+    )
+    publishing.make_current(settings, RUN)
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        for name in MARTS:
+            assert con.execute(f"select count(*) from {name}").fetchone() == (2,), name
+    finally:
+        con.close()
