@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTRACT_VERSION = "4.1.0"
+CONTRACT_VERSION = "5.0.0"
+
+# What changed, newest first (rendered at the top of docs/data-dictionary.md).
+CONTRACT_CHANGES: tuple[tuple[str, str], ...] = (
+    (
+        "5.0.0",
+        "One weight-basis vocabulary, joinable to `dim_weight_bases`: "
+        "`fct_retaliation_coverage.weight_basis` (the constant 'china_imports_from_usa_hs8') "
+        "is now `weight_basis_id` (e.g. 'piie_itc_trade_map.chn_imports.2017.hs2017.hs8'); "
+        "`fct_average_tariff.weight_basis` ('china_imports_from_usa_2017' or "
+        "'simple_average_hs8') is split into `average_method` ('trade_weighted' or 'simple'; "
+        "the key is now `as_of_date, average_method`) and `weight_basis_id` (the basis of the "
+        "trade-weighted rows, null for the simple average). No number changed.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -208,7 +222,7 @@ MARTS: dict[str, MartSpec] = {
                     "PIIE sector ('Not in PIIE sector list' for lines without one)",
                 ),
                 WEIGHT_YEAR,
-                _c("weight_basis", TXT, "", "trade values used"),
+                WEIGHT_BASIS,
                 _c("lines_covered", BIG, "count", "national lines with retaliation in force"),
                 _c("lines_total", BIG, "count", "national lines of the sector"),
                 _c(
@@ -251,16 +265,23 @@ MARTS: dict[str, MartSpec] = {
         ),
         MartSpec(
             "fct_average_tariff",
-            "one row per as-of date and weight basis",
-            ("as_of_date", "weight_basis"),
+            "one row per as-of date and averaging method",
+            ("as_of_date", "average_method"),
             "China's average tariff on US goods on each measure date (PIIE Figure 1).",
             (
                 _c("as_of_date", DATE, "date", "date the tariff state is taken"),
                 _c(
-                    "weight_basis",
+                    "average_method",
                     TXT,
                     "",
-                    "china_imports_from_usa_<year> (trade-weighted) or simple_average_hs8",
+                    "trade_weighted (by the trade values of weight_basis_id) or simple "
+                    "(unweighted mean over the HS8s of the schedule)",
+                ),
+                _c(
+                    "weight_basis_id",
+                    TXT,
+                    "",
+                    "weight basis (dim_weight_bases) of a trade-weighted row; null for simple",
                 ),
                 _c("avg_applied_rate_pct", DBL, "percent", "average applied rate"),
                 _c("avg_additional_rate_pct", DBL, "percent", "average additional rate"),
@@ -652,6 +673,10 @@ def data_dictionary_markdown() -> str:
         "Marts are published as Parquet under `<warehouse>/current/marts/<mart>/` and as views "
         "in `<warehouse>/tariffs.duckdb`. Money is DOUBLE in USD, rates DOUBLE in percent, "
         "shares DOUBLE in [0, 1], dates DATE, counts BIGINT.",
+        "",
+        "## What changed",
+        "",
+        *(f"- **{version}**: {change}" for version, change in CONTRACT_CHANGES),
         "",
     ]
     for spec in MARTS.values():

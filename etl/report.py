@@ -55,8 +55,7 @@ PIIE_EVENTS_DATASET = "piie_tariff_events"  # raw dataset of PIIE's dated event 
 INCOMPLETE_SCOPE = "unknown_lines"  # dim_tariff_actions.scope_kind of an action with no lines
 BASE_DATE = date(2018, 1, 1)  # the MFN base every action is folded on
 
-TRADE_WEIGHTED_PREFIX = "china_imports_from_usa_"
-SIMPLE_AVERAGE_BASIS = "simple_average_hs8"
+TRADE_WEIGHTED, SIMPLE_AVERAGE = "trade_weighted", "simple"  # fct_average_tariff.average_method
 METHOD_ORDER = ("exact_hs8", "hs6", "concordance")  # narrowest match first, as the README
 TOP_LINES = 20
 TOP_LINES_METHOD = "hs6"  # the value column of fct_exemption_eligibility the top-20 table uses
@@ -198,6 +197,20 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> list[dict
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _weight_year(con: duckdb.DuckDBPyConnection, run_dir: Path, weight_basis_id: str) -> int:
+    """The year of a weight basis's trade values (dim_weight_bases)."""
+    reader, src = _mart_source(run_dir, "dim_weight_bases")
+    rows = _fetch(
+        con,
+        f"select weight_year from {reader} where weight_basis_id = $basis",
+        src=src,
+        basis=weight_basis_id,
+    )
+    if not rows:
+        raise EtlError(f"run {run_dir.name}: dim_weight_bases has no basis {weight_basis_id}")
+    return rows[0]["weight_year"]
+
+
 def _method_order(methods: Iterable[str]) -> list[str]:
     known = [m for m in METHOD_ORDER if m in set(methods)]
     return known + sorted(set(methods) - set(METHOD_ORDER))
@@ -217,7 +230,7 @@ def _load(
         "manifest": manifest,
         "average": average,
         "weight_basis": weight_basis,
-        "weight_year": weight_basis.removeprefix(TRADE_WEIGHTED_PREFIX),
+        "weight_year": _weight_year(con, run_dir, weight_basis),
         "piie_points": sum(1 for row in average if row["piie"] is not None),
         "piie_note": piie_note,
         "piie_events": events,
@@ -303,19 +316,16 @@ def _load_average_tariff(
     reader, src = _mart_source(run_dir, "fct_average_tariff")
     rows = _fetch(
         con,
-        "select as_of_date, weight_basis, avg_applied_rate_pct, avg_additional_rate_pct, "
-        f"has_incomplete_exclusion_list from {reader} order by as_of_date, weight_basis",
+        "select as_of_date, average_method, weight_basis_id, avg_applied_rate_pct, "
+        "avg_additional_rate_pct, has_incomplete_exclusion_list "
+        f"from {reader} order by as_of_date, average_method",
         src=src,
     )
-    weighted = {
-        r["as_of_date"]: r for r in rows if r["weight_basis"].startswith(TRADE_WEIGHTED_PREFIX)
-    }
-    simple = {r["as_of_date"]: r for r in rows if r["weight_basis"] == SIMPLE_AVERAGE_BASIS}
+    weighted = {r["as_of_date"]: r for r in rows if r["average_method"] == TRADE_WEIGHTED}
+    simple = {r["as_of_date"]: r for r in rows if r["average_method"] == SIMPLE_AVERAGE}
     if not weighted:
-        raise EtlError(
-            f"run {run_dir.name}: fct_average_tariff has no '{TRADE_WEIGHTED_PREFIX}*' rows"
-        )
-    bases = sorted({r["weight_basis"] for r in weighted.values()})
+        raise EtlError(f"run {run_dir.name}: fct_average_tariff has no '{TRADE_WEIGHTED}' rows")
+    bases = sorted({r["weight_basis_id"] for r in weighted.values()})
     event_by_date = {e["event_date"]: e for e in events}
     event_values = {d: e["cn_tariff_on_us_pct"] for d, e in event_by_date.items()}
     # PIIE's dates that move China's tariff on US goods, plus its first and last event

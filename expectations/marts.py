@@ -53,7 +53,12 @@ def fct_retaliation_coverage():
             rows_at_least(1),
             _contract_key("fct_retaliation_coverage"),
             *not_null(
-                "as_of_date", "sector", "covered_value_usd", "total_value_usd", "weight_year"
+                "as_of_date",
+                "sector",
+                "covered_value_usd",
+                "total_value_usd",
+                "weight_year",
+                "weight_basis_id",
             ),
             between("coverage_share", 0, 1),
             between("covered_value_usd", 0, None),
@@ -69,7 +74,10 @@ def fct_average_tariff():
         [
             rows_at_least(1),
             _contract_key("fct_average_tariff"),
-            *not_null("as_of_date", "weight_basis", "avg_applied_rate_pct"),
+            *not_null("as_of_date", "average_method", "avg_applied_rate_pct"),
+            gxe().ExpectColumnValuesToBeInSet(
+                column="average_method", value_set=["trade_weighted", "simple"]
+            ),
             between("avg_applied_rate_pct", 0, 200),
             between("avg_additional_rate_pct", 0, 200),
         ],

@@ -1,4 +1,5 @@
-/*  China's 2017 imports from the US by HS8, on every as-of date of the tariff schedule of the
+/*  China's 2017 imports from the US by HS8 (the PIIE weight basis of int_weight_flows, its
+    weight_basis_id kept), on every as-of date of the tariff schedule of the
     same HS revision, with the tariff state of the HS8 and its PIIE sector. Trade in an HS8
     absent from the schedule is kept, unmatched; it is covered only while a duty on all US
     goods (a blanket action, int_blanket_rates_by_date) is in force, and flagged so.
@@ -8,11 +9,11 @@
 with
 
 trade_flows as (
-    select * from staging.stg_customs__trade_flows
+    select * from intermediate.int_weight_flows
     where
-        stg_customs__trade_flows.source = 'piie_itc_trade_map'
-        and stg_customs__trade_flows.flow_direction = 'import'
-        and stg_customs__trade_flows.hs_level = 8
+        int_weight_flows.weight_source = 'piie_itc_trade_map'
+        and int_weight_flows.flow_direction = 'import'
+        and int_weight_flows.hs_level = 8
 ),
 
 hs8_states as (
@@ -39,7 +40,8 @@ flows_by_date as (
         trade_flows.trade_flow_id,
         trade_flows.hs_code as hs8_code,
         trade_flows.hs_revision,
-        trade_flows.period_year,
+        trade_flows.weight_basis_id,
+        trade_flows.weight_year,
         trade_flows.trade_value_usd,
         as_of_dates.as_of_date
     from trade_flows
@@ -54,7 +56,8 @@ joined as (
 
         flows_by_date.hs8_code,
         flows_by_date.hs_revision,
-        flows_by_date.period_year as weight_year,
+        flows_by_date.weight_basis_id,
+        flows_by_date.weight_year,
         coalesce(sectors.sector, 'Not in PIIE sector list') as sector,
         hs8_states.hs8_code is not null as has_tariff_line,
         coalesce(hs8_states.is_covered, coalesce(blanket.blanket_rate_pp, 0) > 0) as is_covered,

@@ -1,14 +1,16 @@
 /*  China's average tariff on US goods on each measure date.
-    weight_basis 'china_imports_from_usa_<year>': HS8 rates (simple average of their national
-    lines) weighted by China's imports from the US in the HS8 that year; HS8s with no tariff
-    line or no ad valorem rate are left out and their value is reported in excluded_value_usd.
-    weight_basis 'simple_average_hs8': unweighted mean over the HS8s of the schedule.
+    average_method 'trade_weighted': HS8 rates (simple average of their national lines)
+    weighted by China's imports from the US in the HS8 in the year of weight_basis_id (a basis
+    of dim_weight_bases); HS8s with no tariff line or no ad valorem rate are left out and their
+    value is reported in excluded_value_usd.
+    average_method 'simple': unweighted mean over the HS8s of the schedule (weight_basis_id
+    null: no trade values weight it).
     Arithmetic is exact (decimal) until the final cast, so reruns give identical numbers.
     has_incomplete_action: a recorded action whose lines the bundled data does not hold (MFN
     changes after 2019, the February 2025 duties) took effect on or before the date, so the
     average leaves it out.
-    grain: one row per as-of date and weight basis
-    primary key: as_of_date, weight_basis */
+    grain: one row per as-of date and averaging method
+    primary key: as_of_date, average_method */
 
 with
 
@@ -40,7 +42,8 @@ excluded_flows as (
 trade_weighted_sums as (
     select
         weighted_flows.as_of_date,
-        'china_imports_from_usa_' || any_value(weighted_flows.weight_year) as weight_basis,
+        'trade_weighted' as average_method,
+        any_value(weighted_flows.weight_basis_id) as weight_basis_id,
         sum(weighted_flows.trade_value_usd * weighted_flows.applied_rate_pct) as applied_x_value,
         sum(weighted_flows.trade_value_usd * weighted_flows.additional_rate_pct)
             as additional_x_value,
@@ -55,7 +58,8 @@ trade_weighted_sums as (
 trade_weighted as (
     select
         trade_weighted_sums.as_of_date,
-        trade_weighted_sums.weight_basis,
+        trade_weighted_sums.average_method,
+        trade_weighted_sums.weight_basis_id,
         cast(
             trade_weighted_sums.applied_x_value / trade_weighted_sums.weighted_value_usd as double
         ) as avg_applied_rate_pct,
@@ -78,7 +82,8 @@ trade_weighted as (
 simple_average as (
     select
         hs8_states.as_of_date,
-        'simple_average_hs8' as weight_basis,
+        'simple' as average_method,
+        cast(null as varchar) as weight_basis_id,
         cast(avg(hs8_states.applied_rate_pct) as double) as avg_applied_rate_pct,
         cast(avg(hs8_states.additional_rate_pct) filter (
             where hs8_states.applied_rate_pct is not null
@@ -105,7 +110,8 @@ unioned as (
 final as (
     select
         unioned.as_of_date,
-        unioned.weight_basis,
+        unioned.average_method,
+        unioned.weight_basis_id,
         unioned.avg_applied_rate_pct,
         unioned.avg_additional_rate_pct,
         unioned.avg_mfn_rate_pct,

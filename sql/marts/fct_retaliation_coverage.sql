@@ -39,8 +39,10 @@ incomplete_actions as (
     select * from intermediate.int_tariff_actions_incomplete
 ),
 
-weight_years as (
-    select distinct flows.weight_year
+weight_bases as (
+    select distinct
+        flows.weight_basis_id,
+        flows.weight_year
     from flows
 ),
 
@@ -82,8 +84,8 @@ joined as (
         coalesce(value_by_sector.as_of_date, lines_by_sector.as_of_date) as as_of_date,
         coalesce(value_by_sector.sector, lines_by_sector.sector) as sector,
 
-        weight_years.weight_year,
-        'china_imports_from_usa_hs8' as weight_basis,
+        weight_bases.weight_year,
+        weight_bases.weight_basis_id,
         coalesce(lines_by_sector.lines_covered, 0) as lines_covered,
         coalesce(lines_by_sector.lines_total, 0) as lines_total,
         coalesce(value_by_sector.has_incomplete_exclusion_list, false)
@@ -117,7 +119,7 @@ joined as (
         on
             value_by_sector.as_of_date = lines_by_sector.as_of_date
             and value_by_sector.sector = lines_by_sector.sector
-    cross join weight_years
+    cross join weight_bases
 )
 
 select * from joined

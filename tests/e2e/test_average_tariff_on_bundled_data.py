@@ -13,8 +13,8 @@ from tests.helpers import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
-WEIGHTED = "china_imports_from_usa_2017"
-SIMPLE = "simple_average_hs8"
+WEIGHTED = "trade_weighted"
+SIMPLE = "simple"
 CHECKED_DATES = [date(2018, 7, 6), date(2019, 6, 1), date(2025, 11, 10)]
 
 
@@ -43,7 +43,7 @@ def test_readme_ours_column_is_the_published_trade_weighted_average(marts_con):
     mart = dict(
         marts_con.execute(
             "select as_of_date, avg_applied_rate_pct from fct_average_tariff "
-            "where weight_basis = ?",
+            "where average_method = ?",
             [WEIGHTED],
         ).fetchall()
     )
@@ -111,7 +111,7 @@ def recomputed(published, marts_con) -> dict[date, dict[str, float]]:
 def test_trade_weighted_average_recomputed_from_timeline_and_trade(marts_con, recomputed, day):
     row = marts_con.execute(
         "select avg_applied_rate_pct, weighted_value_usd, excluded_value_usd "
-        "from fct_average_tariff where weight_basis = ? and as_of_date = ?",
+        "from fct_average_tariff where average_method = ? and as_of_date = ?",
         [WEIGHTED, day],
     ).fetchone()
     expected = recomputed[day]
@@ -126,7 +126,7 @@ def test_trade_weighted_average_recomputed_from_timeline_and_trade(marts_con, re
 def test_simple_average_recomputed_from_timeline(marts_con, recomputed, day):
     (value,) = marts_con.execute(
         "select avg_applied_rate_pct from fct_average_tariff "
-        "where weight_basis = ? and as_of_date = ?",
+        "where average_method = ? and as_of_date = ?",
         [SIMPLE, day],
     ).fetchone()
     assert value == pytest.approx(recomputed[day][SIMPLE], abs=1e-9), (

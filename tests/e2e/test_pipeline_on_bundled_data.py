@@ -152,7 +152,7 @@ def test_timeline_windows_never_overlap_and_tile_each_line(marts_con):
 def test_average_tariff_for_every_measure_date(marts_con):
     rows = marts_con.execute(
         "select as_of_date, avg_applied_rate_pct, avg_mfn_rate_pct, avg_additional_rate_pct "
-        "from fct_average_tariff where weight_basis = 'china_imports_from_usa_2017' "
+        "from fct_average_tariff where average_method = 'trade_weighted' "
         "and as_of_date <= date '2019-06-01' order by as_of_date"
     ).fetchall()
     assert [str(r[0]) for r in rows] == [

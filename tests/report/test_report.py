@@ -164,11 +164,11 @@ def test_html_numbers_match_the_marts(marts_con, html):
 
 def test_html_average_table_shows_the_mart_value_in_force_on_each_date(marts_con, html):
     mart: dict[str, dict[date, tuple]] = {}
-    for basis, as_of, applied, additional in marts_con.execute(
-        "select weight_basis, as_of_date, avg_applied_rate_pct, avg_additional_rate_pct "
+    for method, as_of, applied, additional in marts_con.execute(
+        "select average_method, as_of_date, avg_applied_rate_pct, avg_additional_rate_pct "
         "from fct_average_tariff order by 2"
     ).fetchall():
-        key = "simple" if basis == "simple_average_hs8" else "weighted"
+        key = "simple" if method == "simple" else "weighted"
         mart.setdefault(key, {})[as_of] = (applied, additional)
     rows = html_table(html, "Average applied tariff on US goods")
     dates = [_row_date(r["date"]) for r in rows]

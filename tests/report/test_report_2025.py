@@ -194,7 +194,7 @@ def test_tariff_path_runs_to_2025_11_14_with_piies_line_beside_ours(data, marts_
     ours = dict(
         marts_con.execute(
             "select as_of_date, avg_applied_rate_pct from fct_average_tariff "
-            "where weight_basis = 'china_imports_from_usa_2017'"
+            "where average_method = 'trade_weighted'"
         ).fetchall()
     )
     events = csv_events()

@@ -187,7 +187,7 @@ def _coverage_row(day, sector):
         "as_of_date": day,
         "sector": sector,
         "weight_year": 2017,
-        "weight_basis": "china_imports_from_usa_hs8",
+        "weight_basis_id": PIIE_BASIS,
         "lines_covered": lines if taxed(day) else 0,  # both auto lines move together
         "lines_total": lines,
         "has_incomplete_exclusion_list": sector == "Soybeans" and day in INCOMPLETE_LIST_DATES,
@@ -219,7 +219,8 @@ def _average_rows(day):
     }
     weighted = {
         "as_of_date": day,
-        "weight_basis": "china_imports_from_usa_2017",
+        "average_method": "trade_weighted",
+        "weight_basis_id": PIIE_BASIS,
         "avg_applied_rate_pct": (soy_w * (s_mfn + s_add) + auto_w * (AUTO_HS8_MFN + a_add))
         / (soy_w + auto_w),
         "avg_additional_rate_pct": (soy_w * s_add + auto_w * a_add) / (soy_w + auto_w),
@@ -231,7 +232,8 @@ def _average_rows(day):
     }
     simple = {
         "as_of_date": day,
-        "weight_basis": "simple_average_hs8",
+        "average_method": "simple",
+        "weight_basis_id": None,
         "avg_applied_rate_pct": ((s_mfn + s_add) + (AUTO_HS8_MFN + a_add)) / 2,
         "avg_additional_rate_pct": (s_add + a_add) / 2,
         "avg_mfn_rate_pct": (s_mfn + AUTO_HS8_MFN) / 2,
@@ -695,7 +697,8 @@ def _average_with_actions():
     return (
         {
             "as_of_date": day,
-            "weight_basis": "china_imports_from_usa_2017",
+            "average_method": "trade_weighted",
+            "weight_basis_id": PIIE_BASIS,
             "avg_applied_rate_pct": (soy_w * (s_mfn + s_add) + auto_w * (AUTO_HS8_MFN + a_add))
             / (soy_w + auto_w),
             "avg_additional_rate_pct": (soy_w * s_add + auto_w * a_add) / (soy_w + auto_w),
@@ -707,7 +710,8 @@ def _average_with_actions():
         },
         {
             "as_of_date": day,
-            "weight_basis": "simple_average_hs8",  # the ITA lines (HS2022) are not averaged
+            "average_method": "simple",
+            "weight_basis_id": None,  # the ITA lines (HS2022) are not averaged
             "avg_applied_rate_pct": ((s_mfn + s_add) + (AUTO_HS8_MFN + a_add)) / 2,
             "avg_additional_rate_pct": (s_add + a_add) / 2,
             "avg_mfn_rate_pct": (s_mfn + AUTO_HS8_MFN) / 2,
@@ -726,7 +730,7 @@ COVERAGE_BLANKET_ONLY = (
         "as_of_date": D(2025, 4, 10),
         "sector": "Not in PIIE sector list",
         "weight_year": 2017,
-        "weight_basis": "china_imports_from_usa_hs8",
+        "weight_basis_id": PIIE_BASIS,
         "lines_covered": 0,
         "lines_total": 0,
         "has_incomplete_exclusion_list": False,
@@ -891,8 +895,8 @@ EXPECTED: dict[str, tuple[MartRows, ...]] = {
         MartRows(A, ("as_of_date", "sector"), COVERAGE_BLANKET_ONLY, complete=False),
     ),
     "fct_average_tariff": (
-        MartRows("built", ("as_of_date", "weight_basis"), FCT_AVERAGE_TARIFF),
-        MartRows(A, ("as_of_date", "weight_basis"), _average_with_actions(), complete=False),
+        MartRows("built", ("as_of_date", "average_method"), FCT_AVERAGE_TARIFF),
+        MartRows(A, ("as_of_date", "average_method"), _average_with_actions(), complete=False),
     ),
     "fct_exemption_eligibility": (
         MartRows("built", ("scenario_id", "national_line_code"), FCT_EXEMPTION_ELIGIBILITY),

@@ -81,12 +81,13 @@ def average(con: duckdb.DuckDBPyConnection) -> dict[tuple[date, str], dict]:
         )
     con.execute(
         "create table staging.stg_customs__trade_flows (trade_flow_id varchar, source varchar, "
-        "flow_direction varchar, hs_level integer, hs_code varchar, hs_revision varchar, "
-        "period_year integer, trade_value_usd double)"
+        "reporter_iso3 varchar, partner_iso3 varchar, flow_direction varchar, "
+        "hs_level integer, hs_code varchar, hs_revision varchar, period_year integer, "
+        "period_month integer, valuation varchar, trade_value_usd double)"
     )
     con.executemany(
-        "insert into staging.stg_customs__trade_flows "
-        "values (?, 'piie_itc_trade_map', 'import', 8, ?, 'HS2017', 2017, ?)",
+        "insert into staging.stg_customs__trade_flows values "
+        "(?, 'piie_itc_trade_map', 'CHN', 'USA', 'import', 8, ?, 'HS2017', 2017, null, 'CIF', ?)",
         [(f"flow-{hs8}", hs8, value) for hs8, value in FLOWS.items()],
     )
     con.execute("create table staging.stg_piie__sectors (hs8_code varchar, sector varchar)")
@@ -101,6 +102,7 @@ def average(con: duckdb.DuckDBPyConnection) -> dict[tuple[date, str], dict]:
     models = sql_runner.discover_models(PROJECT_ROOT / "sql")
     for relation in (
         "intermediate.int_tariff_lines_rolled_up_to_hs8",
+        "intermediate.int_weight_flows",
         "intermediate.int_trade_flows_joined_to_tariff_lines",
         "marts.fct_average_tariff",
     ):
@@ -114,7 +116,7 @@ def average(con: duckdb.DuckDBPyConnection) -> dict[tuple[date, str], dict]:
 def test_simple_average_hs8_is_the_unweighted_mean_of_hs8_rates(average, day):
     hs8 = _hs8_rates(day)
     rated = {code: rates for code, rates in hs8.items() if rates[2] is not None}
-    row = average[day, "simple_average_hs8"]
+    row = average[day, "simple"]
     expected_applied = mean(r[2] for r in rated.values())
     assert row["avg_applied_rate_pct"] == pytest.approx(expected_applied), (
         f"simple_average_hs8 applied rate on {day} is {row['avg_applied_rate_pct']}, but the "
@@ -131,8 +133,8 @@ def test_simple_average_hs8_is_the_unweighted_mean_of_hs8_rates(average, day):
 
 def test_simple_average_differs_from_the_trade_weighted_one_where_trade_is_uneven(average):
     # 2018-07-06: (28 + 45 + 30) / 3 unweighted, (100 x 28 + 50 x 45) / 150 weighted
-    simple = average[RETALIATION, "simple_average_hs8"]["avg_applied_rate_pct"]
-    weighted = average[RETALIATION, "china_imports_from_usa_2017"]["avg_applied_rate_pct"]
+    simple = average[RETALIATION, "simple"]["avg_applied_rate_pct"]
+    weighted = average[RETALIATION, "trade_weighted"]["avg_applied_rate_pct"]
     assert simple == pytest.approx((28 + 45 + 30) / 3)
     assert weighted == pytest.approx((100 * 28 + 50 * 45) / 150)
 
@@ -142,7 +144,7 @@ def test_trade_weighted_average_weights_hs8_rates_by_2017_imports(average, day):
     hs8 = _hs8_rates(day)
     weighted = {c: v for c, v in FLOWS.items() if c in hs8 and hs8[c][2] is not None}
     total = sum(weighted.values())
-    row = average[day, "china_imports_from_usa_2017"]
+    row = average[day, "trade_weighted"]
     for column, index in (
         ("avg_mfn_rate_pct", 0),
         ("avg_additional_rate_pct", 1),

@@ -652,7 +652,7 @@ def test_average_tariff_averages_lines_within_hs8_then_weights_by_trade(built):
         for r in built.execute(
             "select as_of_date, avg_applied_rate_pct, avg_additional_rate_pct, avg_mfn_rate_pct, "
             "weighted_value_usd, excluded_value_usd from marts.fct_average_tariff "
-            "where weight_basis = 'china_imports_from_usa_2017'"
+            "where average_method = 'trade_weighted'"
         ).fetchall()
     }
     # HS8 87032319 = mean of its two lines: MFN 20, +25 -> 45; soybeans 3 -> 28

@@ -93,6 +93,15 @@ VIOLATIONS: dict[tuple[str, str], list[list]] = {
     ("assert_trade_value_reconciles_staging_to_marts", "covered_counted_twice"): [
         ["2018-07-06", "150.00", "180.00", "150.00"]
     ],
+    ("assert_weight_basis_ids_name_a_weight_basis", "old_vocabulary"): [
+        ["fct_retaliation_coverage", "china_imports_from_usa_hs8"]
+    ],
+    ("assert_weight_basis_ids_name_a_weight_basis", "trade_weighted_without_a_basis"): [
+        ["fct_average_tariff", None]
+    ],
+    ("assert_weight_basis_ids_name_a_weight_basis", "band_names_an_unknown_basis"): [
+        ["fct_exemption_band", "b2018"]
+    ],
     ("assert_weight_value_mapping_accounts_for_every_dollar", "value_dropped_unseen"): [
         ["ita", "b6", None]
     ],
