@@ -23,7 +23,9 @@ CONTRACT_CHANGES: tuple[tuple[str, str], ...] = (
         "`fct_average_tariff.weight_basis` ('china_imports_from_usa_2017' or "
         "'simple_average_hs8') is split into `average_method` ('trade_weighted' or 'simple'; "
         "the key is now `as_of_date, average_method`) and `weight_basis_id` (the basis of the "
-        "trade-weighted rows, null for the simple average). No number changed.",
+        "trade-weighted rows, null for the simple average). The never-null columns of each "
+        "mart are declared in the contract (the mart gates check them; this dictionary's "
+        "`nullable` column). No number changed.",
     ),
 )
 
@@ -44,6 +46,12 @@ class MartSpec:
     description: str
     columns: tuple[Column, ...]
     partition_by: tuple[str, ...] = ()
+    not_null: tuple[str, ...] = ()  # besides the key, whose columns are never null either
+
+    @property
+    def never_null(self) -> tuple[str, ...]:
+        """Columns the mart gate requires to be non-null: the key's, then `not_null`."""
+        return self.key + tuple(c for c in self.not_null if c not in self.key)
 
 
 def _c(name: str, type_: str, unit: str, meaning: str) -> Column:
@@ -130,6 +138,7 @@ MARTS: dict[str, MartSpec] = {
                     "its HS6 exists in the nomenclature of its revision",
                 ),
             ),
+            not_null=("hs6_code", "is_strategic_exclusion"),
         ),
         MartSpec(
             "fct_tariff_timeline",
@@ -206,6 +215,7 @@ MARTS: dict[str, MartSpec] = {
                 _c("applied_rate_pct", DBL, "percent", "mfn_rate_pct + additional_rate_pct"),
             ),
             partition_by=("schedule_id",),
+            not_null=("additional_rate_pct", "hs8_code"),
         ),
         MartSpec(
             "fct_retaliation_coverage",
@@ -262,6 +272,7 @@ MARTS: dict[str, MartSpec] = {
                 ),
                 _c("coverage_share", DBL, "share 0-1", "covered / total"),
             ),
+            not_null=("covered_value_usd", "total_value_usd", "weight_year", "weight_basis_id"),
         ),
         MartSpec(
             "fct_average_tariff",
@@ -303,6 +314,7 @@ MARTS: dict[str, MartSpec] = {
                     "trade left out (no line or no ad valorem rate)",
                 ),
             ),
+            not_null=("avg_applied_rate_pct",),
         ),
         MartSpec(
             "fct_exemption_eligibility",
@@ -358,6 +370,7 @@ MARTS: dict[str, MartSpec] = {
                 ),
             ),
             partition_by=("scenario_id",),
+            not_null=("is_taxed", "is_eligible", "decided_by"),
         ),
         MartSpec(
             "fct_exemption_coverage",
@@ -436,6 +449,14 @@ MARTS: dict[str, MartSpec] = {
                     "valued by the first other method of the same basis that matches them",
                 ),
             ),
+            not_null=(
+                "taxed_value_usd",
+                "covered_value_usd",
+                "lines_taxed",
+                "lines_covered",
+                "duty_relief_usd",
+                "weight_year",
+            ),
         ),
         MartSpec(
             "fct_exemption_band",
@@ -466,6 +487,14 @@ MARTS: dict[str, MartSpec] = {
                 _c("covered_value_high_usd", DBL, "USD", "highest covered value"),
                 _c("taxed_value_low_usd", DBL, "USD", "lowest taxed base"),
                 _c("taxed_value_high_usd", DBL, "USD", "highest taxed base"),
+            ),
+            not_null=(
+                "coverage_share_low",
+                "coverage_share_high",
+                "low_method",
+                "high_method",
+                "low_weight_basis_id",
+                "high_weight_basis_id",
             ),
         ),
         MartSpec(
@@ -505,6 +534,7 @@ MARTS: dict[str, MartSpec] = {
                 _c("hs_codes", BIG, "count", "distinct HS codes with trade"),
                 _c("trade_value_usd", DBL, "USD", "total trade of the basis"),
             ),
+            not_null=("weight_year", "hs_level", "trade_value_usd"),
         ),
         MartSpec(
             "dim_tariff_actions",
@@ -578,6 +608,15 @@ MARTS: dict[str, MartSpec] = {
                 _c("scale_factor", DBL, "factor", "factor of a scale action"),
                 _c("suspended_points", DBL, "percentage points", "points a suspension lifts"),
             ),
+            not_null=(
+                "effective_date",
+                "operation",
+                "scope_kind",
+                "evidence",
+                "is_complete",
+                "is_in_force",
+                "lines_in_scope",
+            ),
         ),
         MartSpec(
             "fct_tariff_action_lines",
@@ -622,6 +661,7 @@ MARTS: dict[str, MartSpec] = {
                 ),
             ),
             partition_by=("schedule_id",),
+            not_null=("match_step",),
         ),
         MartSpec(
             "fct_weight_value_mapping",
@@ -657,6 +697,7 @@ MARTS: dict[str, MartSpec] = {
                 ),
             ),
             partition_by=("schedule_id",),
+            not_null=("mapping_step",),
         ),
     ]
 }
@@ -672,7 +713,8 @@ def data_dictionary_markdown() -> str:
         "",
         "Marts are published as Parquet under `<warehouse>/current/marts/<mart>/` and as views "
         "in `<warehouse>/tariffs.duckdb`. Money is DOUBLE in USD, rates DOUBLE in percent, "
-        "shares DOUBLE in [0, 1], dates DATE, counts BIGINT.",
+        "shares DOUBLE in [0, 1], dates DATE, counts BIGINT. `nullable: no` columns (the key "
+        "and the columns the contract declares never null) are checked by the mart gate.",
         "",
         "## What changed",
         "",
@@ -694,9 +736,13 @@ def data_dictionary_markdown() -> str:
             f"- key: `{', '.join(spec.key)}`",
             f"- files: {layout}",
             "",
-            "| column | type | unit | meaning |",
-            "|---|---|---|---|",
+            "| column | type | nullable | unit | meaning |",
+            "|---|---|---|---|---|",
         ]
-        out += [f"| `{c.name}` | {c.type} | {c.unit} | {c.meaning} |" for c in spec.columns]
+        out += [
+            f"| `{c.name}` | {c.type} | {'no' if c.name in spec.never_null else 'yes'} | "
+            f"{c.unit} | {c.meaning} |"
+            for c in spec.columns
+        ]
         out.append("")
     return "\n".join(out)

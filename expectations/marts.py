@@ -20,6 +20,12 @@ def _contract_key(mart: str):
     return unique_key(*MARTS[mart].key)
 
 
+def _contract_not_null(mart: str):
+    """Not-null checks of the mart's key and `not_null` columns, as `etl/contract.py` declares
+    them (declared once, checked here)."""
+    return not_null(*MARTS[mart].never_null)
+
+
 def _at_least(column_a: str, column_b: str):
     return gxe().ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=column_a, column_B=column_b, or_equal=True, ignore_row_if="either_value_is_missing"
@@ -32,13 +38,7 @@ def fct_tariff_timeline():
         [
             rows_at_least(1000),
             _contract_key("fct_tariff_timeline"),
-            *not_null(
-                "schedule_id",
-                "national_line_code",
-                "valid_from_date",
-                "additional_rate_pct",
-                "hs8_code",
-            ),
+            *_contract_not_null("fct_tariff_timeline"),
             between("additional_rate_pct", 0, 1000),
             between("applied_rate_pct", 0, 2000),
             _at_least("valid_to_date", "valid_from_date"),
@@ -52,14 +52,7 @@ def fct_retaliation_coverage():
         [
             rows_at_least(1),
             _contract_key("fct_retaliation_coverage"),
-            *not_null(
-                "as_of_date",
-                "sector",
-                "covered_value_usd",
-                "total_value_usd",
-                "weight_year",
-                "weight_basis_id",
-            ),
+            *_contract_not_null("fct_retaliation_coverage"),
             between("coverage_share", 0, 1),
             between("covered_value_usd", 0, None),
             _at_least("total_value_usd", "covered_value_usd"),
@@ -74,7 +67,7 @@ def fct_average_tariff():
         [
             rows_at_least(1),
             _contract_key("fct_average_tariff"),
-            *not_null("as_of_date", "average_method", "avg_applied_rate_pct"),
+            *_contract_not_null("fct_average_tariff"),
             gxe().ExpectColumnValuesToBeInSet(
                 column="average_method", value_set=["trade_weighted", "simple"]
             ),
@@ -90,7 +83,7 @@ def dim_product_categories():
         [
             rows_at_least(1000),
             _contract_key("dim_product_categories"),
-            *not_null("hs_revision", "hs8_code", "hs6_code", "is_strategic_exclusion"),
+            *_contract_not_null("dim_product_categories"),
             # codes missing from the nomenclature of their revision are reported, not fatal
             gxe().ExpectColumnValuesToBeInSet(
                 column="is_hs6_in_nomenclature", value_set=[True], mostly=0.97, meta=WARNING
@@ -105,7 +98,7 @@ def fct_exemption_eligibility():
         [
             rows_at_least(1),
             _contract_key("fct_exemption_eligibility"),
-            *not_null("scenario_id", "national_line_code", "is_taxed", "is_eligible", "decided_by"),
+            *_contract_not_null("fct_exemption_eligibility"),
         ],
     )
 
@@ -116,15 +109,7 @@ def fct_exemption_coverage():
         [
             rows_at_least(1),
             _contract_key("fct_exemption_coverage"),
-            *not_null(
-                "taxed_value_usd",
-                "covered_value_usd",
-                "lines_taxed",
-                "lines_covered",
-                "duty_relief_usd",
-                "weight_year",
-                "weight_basis_id",
-            ),
+            *_contract_not_null("fct_exemption_coverage"),
             in_set(
                 "weighting_method",
                 ["hs8_recoded", "by_2017_hs8_shares", "exact_hs8", "hs6", "concordance", "hs4"],
@@ -144,14 +129,7 @@ def fct_exemption_band():
         [
             rows_at_least(1),
             _contract_key("fct_exemption_band"),
-            *not_null(
-                "coverage_share_low",
-                "coverage_share_high",
-                "low_method",
-                "high_method",
-                "low_weight_basis_id",
-                "high_weight_basis_id",
-            ),
+            *_contract_not_null("fct_exemption_band"),
             in_set("product_scope", ["all_products", "phase_one_products"]),
             between("coverage_share_low", 0, 1),
             between("coverage_share_high", 0, 1),
@@ -166,7 +144,7 @@ def dim_weight_bases():
         [
             rows_at_least(1),
             _contract_key("dim_weight_bases"),
-            *not_null("weight_basis_id", "weight_year", "hs_level", "trade_value_usd"),
+            *_contract_not_null("dim_weight_bases"),
             in_set("reporter_side", ["china_reported", "us_reported"]),
             in_set("product_scope", ["all_products", "phase_one_products"]),
             between("months_covered", 1, 12),
@@ -187,8 +165,7 @@ def dim_tariff_actions():
         [
             rows_at_least(20),
             _contract_key("dim_tariff_actions"),
-            *not_null("action_id", "effective_date", "operation", "scope_kind", "evidence"),
-            *not_null("is_complete", "is_in_force", "lines_in_scope"),
+            *_contract_not_null("dim_tariff_actions"),
             in_set("evidence", ["official_list", "published_dataset", "derived", "blanket"]),
             between("lines_in_scope", 0, None),
         ],
@@ -201,7 +178,7 @@ def fct_tariff_action_lines():
         [
             rows_at_least(1000),
             _contract_key("fct_tariff_action_lines"),
-            *not_null("schedule_id", "action_id", "national_line_code", "match_step"),
+            *_contract_not_null("fct_tariff_action_lines"),
             between("rate_change_pp", -200, 200),
         ],
     )
@@ -213,7 +190,7 @@ def fct_weight_value_mapping():
         [
             rows_at_least(1000),
             _contract_key("fct_weight_value_mapping"),
-            *not_null("schedule_id", "weight_basis_id", "hs_code", "mapping_step"),
+            *_contract_not_null("fct_weight_value_mapping"),
             in_set(
                 "mapping_step",
                 [
