@@ -193,12 +193,13 @@ def validate_relation(
         getattr(e, "expectation_type", None) in whole_table for e in suite.expectations
     ):
         return validate_frame(con.execute(f"select {projection} from {relation}").df(), suite)
+    # one scan streamed in batches: every row is validated exactly once, whatever the order
+    # (LIMIT/OFFSET pages without ORDER BY may overlap when insertion order is not kept)
+    reader = con.sql(f"select {projection} from {relation}").to_arrow_reader(chunk_rows)
     chunks = []
-    for offset in range(0, total, chunk_rows):
-        frame = con.execute(
-            f"select {projection} from {relation} limit {chunk_rows} offset {offset}"
-        ).df()
-        chunks.append(validate_frame(frame, suite))
+    for batch in reader:
+        if batch.num_rows:
+            chunks.append(validate_frame(batch.to_pandas(), suite))
     return _merge_chunks(chunks)
 
 
