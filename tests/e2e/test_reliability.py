@@ -172,10 +172,10 @@ KILL_POINTS = ["ingest", "build_intermediate"]
 PUBLISH_KILL_POINTS = ["publish_during_export", "publish_before_switch", "publish_after_switch"]
 
 
-def kill_at(settings: Settings, point: str) -> subprocess.CompletedProcess:
-    """`tariff-etl run --reingest`, killed at fault point `point`."""
+def kill_at(settings: Settings, point: str, *argv: str) -> subprocess.CompletedProcess:
+    """`python <argv>` (default: `tariff-etl run --reingest`), killed at fault point `point`."""
     return subprocess.run(
-        [sys.executable, "-m", "etl.cli", "run", "--reingest"],
+        [sys.executable, *(argv or ("-m", "etl.cli", "run", "--reingest"))],
         cwd=PROJECT_ROOT,
         env={
             **os.environ,
@@ -218,18 +218,7 @@ def test_a_publish_killed_at_each_point_leaves_current_readable(published_copy, 
     settings = published_copy(f"killed_{point}")
     before = snapshot(settings)
     run_id = gated_tiny_run(settings)
-    result = subprocess.run(
-        [sys.executable, "-c", PUBLISH_STEP, run_id],
-        cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            "TARIFF_ETL_WAREHOUSE": str(settings.warehouse),
-            "TARIFF_ETL_FAULT_AT": point,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = kill_at(settings, point, "-c", PUBLISH_STEP, run_id)
     assert result.returncode == -signal.SIGKILL, (point, result.stderr)
     assert views_readable(settings) > 0, point
     status = runs.read_manifest(settings, run_id)["status"]

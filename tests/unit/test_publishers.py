@@ -23,22 +23,37 @@ from tests.helpers import build_tiny_marts as build_database
 RUN, OLDER = "20261203T120000Z-abcdef", "20261201T120000Z-012345"
 
 
+def export_run(settings: Settings, run_id: str) -> dict[str, int]:
+    """A validated run: a small build database's marts exported, its manifest written."""
+    run_dir = settings.run_dir(run_id)
+    run_dir.mkdir(parents=True)
+    con = build_database(run_dir / "build.duckdb")
+    try:
+        counts = publishing.export_marts(settings, con, run_dir / "marts")
+    finally:
+        con.close()
+    runs.write_json(
+        runs.manifest_path(settings, run_id),
+        {"run_id": run_id, "status": "validated", "marts": counts},
+    )
+    return counts
+
+
+def view_rows(settings: Settings) -> dict[str, int]:
+    """{mart: rows} read through the `tariffs.duckdb` views, read-only."""
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return {name: con.execute(f"select count(*) from {name}").fetchone()[0] for name in MARTS}
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def exported(tmp_path) -> Settings:
-    """A validated run (marts exported, manifest written) and an older published run."""
+    """A validated run (marts exported, manifest written) and an older one."""
     settings = Settings(warehouse=tmp_path / "warehouse", keep_runs=1)
     for run_id in (OLDER, RUN):
-        run_dir = settings.run_dir(run_id)
-        run_dir.mkdir(parents=True)
-        con = build_database(run_dir / "build.duckdb")
-        try:
-            counts = publishing.export_marts(settings, con, run_dir / "marts")
-        finally:
-            con.close()
-        runs.write_json(
-            runs.manifest_path(settings, run_id),
-            {"run_id": run_id, "status": "validated", "marts": counts},
-        )
+        export_run(settings, run_id)
     return settings
 
 
@@ -79,12 +94,7 @@ def test_the_local_target_switches_current_writes_the_views_and_prunes(exported)
     publishing.make_current(settings, RUN)
     assert runs.current_run_id(settings) == RUN
     assert runs.read_manifest(settings, RUN)["status"] == "published"
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    try:
-        for name in MARTS:
-            assert con.execute(f"select count(*) from {name}").fetchone() == (2,), name
-    finally:
-        con.close()
+    assert view_rows(settings) == dict.fromkeys(MARTS, 2)
     # keep_runs = 1: the older run is pruned once the new one is current
     assert sorted(p.name for p in settings.runs_dir.iterdir()) == [RUN]
     assert (
@@ -280,17 +290,7 @@ def test_the_object_store_prune_keeps_two_runs_and_says_what_it_pruned(exported,
         target.prune()  # two runs, keep_runs 1: still both kept
     assert [m for m in caplog.messages if "prune" in m] == []
     third = "20261204T120000Z-fedcba"
-    run_dir = settings.run_dir(third)
-    run_dir.mkdir(parents=True)
-    con = build_database(run_dir / "build.duckdb")
-    try:
-        counts = publishing.export_marts(settings, con, run_dir / "marts")
-    finally:
-        con.close()
-    runs.write_json(
-        runs.manifest_path(settings, third),
-        {"run_id": third, "status": "validated", "marts": counts},
-    )
+    export_run(settings, third)
     target.publish(third)
     with caplog.at_level("INFO", logger=publishing.log.name):
         target.prune()
@@ -313,21 +313,6 @@ def test_an_object_store_prune_that_fails_is_logged_not_raised(exported, monkeyp
 
 def test_a_warehouse_whose_path_has_a_quote_exports_publishes_and_reads(tmp_path):
     settings = Settings(warehouse=tmp_path / "o'neil's" / "warehouse")
-    run_dir = settings.run_dir(RUN)
-    run_dir.mkdir(parents=True)
-    con = build_database(run_dir / "build.duckdb")
-    try:
-        counts = publishing.export_marts(settings, con, run_dir / "marts")
-    finally:
-        con.close()
-    assert counts == dict.fromkeys(MARTS, 2)
-    runs.write_json(
-        runs.manifest_path(settings, RUN), {"run_id": RUN, "status": "validated", "marts": counts}
-    )
+    assert export_run(settings, RUN) == dict.fromkeys(MARTS, 2)
     publishing.make_current(settings, RUN)
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    try:
-        for name in MARTS:
-            assert con.execute(f"select count(*) from {name}").fetchone() == (2,), name
-    finally:
-        con.close()
+    assert view_rows(settings) == dict.fromkeys(MARTS, 2)
