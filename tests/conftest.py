@@ -21,12 +21,22 @@ import duckdb  # noqa: E402
 import pytest  # noqa: E402
 
 from etl import pipeline  # noqa: E402
-from etl.settings import Settings  # noqa: E402
+from etl.settings import Settings, get_settings  # noqa: E402
 from tests.helpers import LANDING, copy_warehouse  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_TMP, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_cache():
+    """`get_settings()` reads the environment once per process (lru_cache): every test starts
+    and ends with it unread, so a test that sets TARIFF_ETL_* and calls the CLI in-process never
+    sees the warehouse an earlier test of the same worker cached."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture
